@@ -1,0 +1,617 @@
+/* trace_reader.c — streams the events of a .3pt trace. The file is read in large blocks; each
+ * chunk is checked whole (length, CRCs) before any of its events is decoded, so events come only
+ * from intact chunks, and every length and varint is bounded, so garbage input cannot crash it. */
+#include <tpo/trace.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "trace_codec.h"
+
+#define READ_BLOCK (1u << 20)
+
+static const uint8_t no_data[1]; /* p and pend point here outside a chunk */
+
+struct tpo_trace_reader {
+	int fd;
+	tpo_trace_header hdr;
+	int page_shift;
+	/* file data in buf[beg, end); buf[beg] is at file offset off */
+	uint8_t *buf;
+	size_t cap, beg, end;
+	uint64_t off;
+	gboolean eof;
+	/* the current events chunk (inside buf) */
+	const uint8_t *payload, *p, *pend;
+	uint64_t chunk_off;
+	size_t chunk_total;
+	uint32_t chunk_count, chunk_seen;
+	gboolean in_chunk;
+	/* delta state */
+	uint64_t head[TPO_HEADS]; /* page numbers */
+	uint64_t prev_time, prev_ip;
+	int32_t tid;
+	/* storage for the current event's string and chain */
+	char *str;
+	size_t str_cap;
+	uint64_t *chain;
+	size_t chain_cap;
+	/* end */
+	gboolean have_footer;
+	tpo_trace_footer footer;
+	GError *error; /* sticky: every later call reports it again */
+};
+
+/* Makes at least need bytes available at buf[beg] if the file has them; returns how many are
+ * (possibly fewer, at end of file), or -1 on a read error (*err set). */
+static ssize_t fill(tpo_trace_reader *r, size_t need, GError **err)
+{
+	if (r->end - r->beg >= need || r->eof)
+		return (ssize_t)(r->end - r->beg);
+	if (r->beg > 0) {
+		memmove(r->buf, r->buf + r->beg, r->end - r->beg);
+		r->end -= r->beg;
+		r->beg = 0;
+	}
+	if (need > r->cap) {
+		size_t cap = r->cap;
+		while (cap < need)
+			cap *= 2;
+		r->buf = g_realloc(r->buf, cap);
+		r->cap = cap;
+	}
+	while (r->end < need) {
+		ssize_t k = read(r->fd, r->buf + r->end, r->cap - r->end);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			int e = errno;
+			g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_IO, "read error at offset %" PRIu64 ": %s",
+				    r->off + r->end, g_strerror(e));
+			return -1;
+		}
+		if (k == 0) {
+			r->eof = TRUE;
+			break;
+		}
+		r->end += (size_t)k;
+	}
+	return (ssize_t)r->end;
+}
+
+static void consume(tpo_trace_reader *r, size_t n)
+{
+	r->beg += n;
+	r->off += n;
+}
+
+/* ---- header ---- */
+
+typedef struct {
+	const uint8_t *p, *end;
+	const char *why;
+} cursor;
+
+static gboolean cur_u32(cursor *c, uint32_t *v)
+{
+	if (c->end - c->p < 4) {
+		c->why = "runs past its end";
+		return FALSE;
+	}
+	*v = tpo_get_le32(c->p);
+	c->p += 4;
+	return TRUE;
+}
+
+static gboolean cur_string(cursor *c, char **s)
+{
+	uint32_t n;
+	if (!cur_u32(c, &n))
+		return FALSE;
+	if (n > TPO_MAX_STRING || n > (size_t)(c->end - c->p)) {
+		c->why = "string length out of bounds";
+		return FALSE;
+	}
+	if (memchr(c->p, 0, n)) {
+		c->why = "string contains a NUL byte";
+		return FALSE;
+	}
+	*s = g_strndup((const char *)c->p, n);
+	c->p += n;
+	return TRUE;
+}
+
+static gboolean read_header(tpo_trace_reader *r, GError **err)
+{
+	ssize_t n = fill(r, TPO_FILE_PREFIX_LEN, err);
+	if (n < 0)
+		return FALSE;
+	const uint8_t *h = r->buf + r->beg;
+	if (n == 0) {
+		g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_FORMAT, "empty file, not a 3PO trace");
+		return FALSE;
+	}
+	if (memcmp(h, TPO_FILE_MAGIC, MIN((size_t)n, TPO_FILE_MAGIC_LEN)) != 0) {
+		g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_FORMAT, "not a 3PO trace (bad magic at offset 0)");
+		return FALSE;
+	}
+	if ((size_t)n < TPO_FILE_PREFIX_LEN) {
+		g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_TRUNCATED,
+			    "truncated header at offset 0 (%zd of %u bytes)", n, TPO_FILE_PREFIX_LEN);
+		return FALSE;
+	}
+	if (tpo_crc32c(0, h, 16) != tpo_get_le32(h + 16)) {
+		g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_CRC, "CRC mismatch in header at offset 0");
+		return FALSE;
+	}
+	uint32_t version = tpo_get_le32(h + 8), body = tpo_get_le32(h + 12);
+	if (version != TPO_TRACE_VERSION) {
+		g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_FORMAT,
+			    "unsupported trace version %u at offset 8 (this reader reads version %u)", version,
+			    TPO_TRACE_VERSION);
+		return FALSE;
+	}
+	if (body > TPO_HEADER_MAX_BODY) {
+		g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_FORMAT,
+			    "header length %u at offset 12 is too large", body);
+		return FALSE;
+	}
+	size_t total = TPO_FILE_PREFIX_LEN + (size_t)body + 4;
+	n = fill(r, total, err);
+	if (n < 0)
+		return FALSE;
+	if ((size_t)n < total) {
+		g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_TRUNCATED,
+			    "truncated header at offset 0 (%zd of %zu bytes)", n, total);
+		return FALSE;
+	}
+	h = r->buf + r->beg;
+	if (tpo_crc32c(0, h + TPO_FILE_PREFIX_LEN, body) != tpo_get_le32(h + total - 4)) {
+		g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_CRC, "CRC mismatch in header body at offset %u",
+			    TPO_FILE_PREFIX_LEN);
+		return FALSE;
+	}
+	cursor c = { .p = h + TPO_FILE_PREFIX_LEN, .end = h + total - 4 };
+	tpo_trace_header *hd = &r->hdr;
+	uint32_t pid = 0, tlo = 0, thi = 0;
+	hd->version = version;
+	gboolean ok = cur_u32(&c, &hd->page_size) && cur_u32(&c, &hd->microset_size) &&
+		      cur_u32(&c, &hd->flags) && cur_u32(&c, &pid) && cur_u32(&c, &tlo) && cur_u32(&c, &thi) &&
+		      cur_string(&c, &hd->program) && cur_u32(&c, &hd->argc);
+	hd->pid = (int32_t)pid;
+	hd->start_time_ns = (uint64_t)thi << 32 | tlo;
+	if (ok && hd->argc > (size_t)(c.end - c.p) / 4) {
+		c.why = "argument count out of bounds";
+		ok = FALSE;
+	}
+	if (ok) {
+		hd->argv = g_new0(char *, (size_t)hd->argc + 1);
+		for (uint32_t i = 0; ok && i < hd->argc; i++)
+			ok = cur_string(&c, &hd->argv[i]);
+	}
+	if (ok && c.p != c.end) {
+		c.why = "has trailing bytes";
+		ok = FALSE;
+	}
+	if (ok && (r->page_shift = tpo_page_shift(hd->page_size)) < 0) {
+		c.why = "page size is not a power of two";
+		c.p = h + TPO_FILE_PREFIX_LEN;
+		ok = FALSE;
+	}
+	if (!ok) {
+		g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_FORMAT, "bad header at offset %td: %s",
+			    c.p - h, c.why);
+		return FALSE;
+	}
+	consume(r, total);
+	return TRUE;
+}
+
+tpo_trace_reader *tpo_trace_reader_open(const char *path, GError **err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_IO, "cannot open: %s", g_strerror(e));
+		return NULL;
+	}
+	tpo_trace_reader *r = g_new0(tpo_trace_reader, 1);
+	r->fd = fd;
+	r->p = r->pend = no_data;
+	r->cap = READ_BLOCK;
+	r->buf = g_malloc(r->cap);
+	if (!read_header(r, err)) {
+		tpo_trace_reader_close(r);
+		return NULL;
+	}
+	return r;
+}
+
+const tpo_trace_header *tpo_trace_reader_header(const tpo_trace_reader *r)
+{
+	return &r->hdr;
+}
+
+const tpo_trace_footer *tpo_trace_reader_footer(const tpo_trace_reader *r)
+{
+	return r->have_footer ? &r->footer : NULL;
+}
+
+uint64_t tpo_trace_reader_offset(const tpo_trace_reader *r)
+{
+	return r->in_chunk ? r->chunk_off + r->chunk_total : r->off;
+}
+
+void tpo_trace_reader_close(tpo_trace_reader *r)
+{
+	if (!r)
+		return;
+	if (r->fd >= 0)
+		close(r->fd);
+	g_free(r->hdr.program);
+	if (r->hdr.argv)
+		g_strfreev(r->hdr.argv);
+	g_free(r->buf);
+	g_free(r->str);
+	g_free(r->chain);
+	g_clear_error(&r->error);
+	g_free(r);
+}
+
+/* ---- chunks ---- */
+
+static int fail(tpo_trace_reader *r, GError **err, int code, const char *fmt, ...) G_GNUC_PRINTF(4, 5);
+
+static int fail(tpo_trace_reader *r, GError **err, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	r->error = g_error_new_literal(TPO_TRACE_ERROR, code, msg);
+	g_free(msg);
+	r->in_chunk = FALSE;
+	r->p = r->pend = no_data;
+	g_propagate_error(err, g_error_copy(r->error));
+	return -1;
+}
+
+/* Reads the footer payload and checks that nothing follows it. */
+static int read_footer(tpo_trace_reader *r, const uint8_t *p, size_t total, GError **err)
+{
+	tpo_trace_footer *f = &r->footer;
+	f->end_reason = tpo_get_le32(p);
+	f->exit_status = (int32_t)tpo_get_le32(p + 4);
+	f->accesses = tpo_get_le64(p + 8);
+	f->faults = tpo_get_le64(p + 16);
+	f->microsets = tpo_get_le64(p + 24);
+	f->regions = tpo_get_le64(p + 32);
+	f->events = tpo_get_le64(p + 40);
+	f->duration_ns = tpo_get_le64(p + 48);
+	consume(r, total);
+	GError *e = NULL;
+	ssize_t n = fill(r, 1, &e);
+	if (n < 0) {
+		r->error = e;
+		g_propagate_error(err, g_error_copy(e));
+		return -1;
+	}
+	if (n > 0)
+		return fail(r, err, TPO_TRACE_ERROR_FORMAT, "data after the footer at offset %" PRIu64, r->off);
+	r->have_footer = TRUE;
+	return 0;
+}
+
+/* Loads the next chunk. Returns 1 (an events chunk is current), 0 (footer read) or -1. */
+static int next_chunk(tpo_trace_reader *r, GError **err)
+{
+	GError *e = NULL;
+	uint64_t off = r->off;
+	ssize_t n = fill(r, TPO_CHUNK_HEADER_LEN, &e);
+	if (n < 0) {
+		r->error = e;
+		g_propagate_error(err, g_error_copy(e));
+		return -1;
+	}
+	if (n == 0)
+		return fail(r, err, TPO_TRACE_ERROR_TRUNCATED,
+			    "truncated trace: no footer (file ends after the last complete chunk, at offset %" PRIu64 ")",
+			    off);
+	if ((size_t)n < TPO_CHUNK_HEADER_LEN)
+		return fail(r, err, TPO_TRACE_ERROR_TRUNCATED,
+			    "truncated chunk header at offset %" PRIu64 " (%zd of %u bytes)", off, n,
+			    TPO_CHUNK_HEADER_LEN);
+	const uint8_t *h = r->buf + r->beg;
+	if (tpo_crc32c(0, h, 16) != tpo_get_le32(h + 16))
+		return fail(r, err, TPO_TRACE_ERROR_CRC, "CRC mismatch in chunk header at offset %" PRIu64, off);
+	if (memcmp(h, TPO_CHUNK_MAGIC, 3) != 0)
+		return fail(r, err, TPO_TRACE_ERROR_FORMAT, "bad chunk magic at offset %" PRIu64, off);
+	uint8_t type = h[3];
+	uint32_t len = tpo_get_le32(h + 4), count = tpo_get_le32(h + 8), crc = tpo_get_le32(h + 12);
+	if (len > TPO_CHUNK_MAX_PAYLOAD)
+		return fail(r, err, TPO_TRACE_ERROR_FORMAT, "chunk at offset %" PRIu64 " too large (%u bytes)", off, len);
+	if (type == TPO_CHUNK_EVENTS) {
+		if (count == 0 || count > len)
+			return fail(r, err, TPO_TRACE_ERROR_FORMAT,
+				    "bad event count %u in chunk at offset %" PRIu64, count, off);
+	} else if (type == TPO_CHUNK_FOOTER) {
+		if (count != 0 || len < TPO_FOOTER_LEN)
+			return fail(r, err, TPO_TRACE_ERROR_FORMAT, "bad footer chunk at offset %" PRIu64, off);
+	} else {
+		return fail(r, err, TPO_TRACE_ERROR_FORMAT, "unknown chunk type 0x%02x at offset %" PRIu64, type, off);
+	}
+	size_t total = TPO_CHUNK_HEADER_LEN + (size_t)len;
+	n = fill(r, total, &e);
+	if (n < 0) {
+		r->error = e;
+		g_propagate_error(err, g_error_copy(e));
+		return -1;
+	}
+	if ((size_t)n < total)
+		return fail(r, err, TPO_TRACE_ERROR_TRUNCATED,
+			    "truncated chunk at offset %" PRIu64 " (%zu of %zu bytes)", off, (size_t)n, total);
+	const uint8_t *payload = r->buf + r->beg + TPO_CHUNK_HEADER_LEN;
+	if (tpo_crc32c(0, payload, len) != crc)
+		return fail(r, err, TPO_TRACE_ERROR_CRC, "CRC mismatch in chunk at offset %" PRIu64, off);
+	if (type == TPO_CHUNK_FOOTER)
+		return read_footer(r, payload, total, err);
+	r->payload = r->p = payload;
+	r->pend = payload + len;
+	r->chunk_off = off;
+	r->chunk_total = total;
+	r->chunk_count = count;
+	r->chunk_seen = 0;
+	r->in_chunk = TRUE;
+	memset(r->head, 0, sizeof r->head);
+	r->prev_time = r->prev_ip = 0;
+	r->tid = 0;
+	return 1;
+}
+
+/* ---- events ---- */
+
+static int bad_event(tpo_trace_reader *r, const uint8_t *rec, GError **err, const char *why)
+{
+	return fail(r, err, TPO_TRACE_ERROR_FORMAT,
+		    "bad event at offset %" PRIu64 " in chunk at offset %" PRIu64 ": %s",
+		    r->chunk_off + TPO_CHUNK_HEADER_LEN + (uint64_t)(rec - r->payload), r->chunk_off, why);
+}
+
+#define GET(v)                                                      \
+	do {                                                        \
+		if (!(p = tpo_get_varint(p, end, &(v))))            \
+			return bad_event(r, rec, err, "bad varint"); \
+	} while (0)
+
+#define GET32(v, what)                                                        \
+	do {                                                                  \
+		uint64_t t_;                                                  \
+		GET(t_);                                                      \
+		if (t_ > UINT32_MAX)                                          \
+			return bad_event(r, rec, err, what " out of range");  \
+		(v) = (uint32_t)t_;                                           \
+	} while (0)
+
+static const char *get_string(tpo_trace_reader *r, const uint8_t **pp, const uint8_t *end, const char **why)
+{
+	uint64_t n;
+	const uint8_t *p = tpo_get_varint(*pp, end, &n);
+	if (!p) {
+		*why = "bad varint";
+		return NULL;
+	}
+	if (n > TPO_MAX_STRING || n > (uint64_t)(end - p)) {
+		*why = "string length out of bounds";
+		return NULL;
+	}
+	if (memchr(p, 0, n)) {
+		*why = "string contains a NUL byte";
+		return NULL;
+	}
+	if (n + 1 > r->str_cap) {
+		r->str_cap = MAX(n + 1, 256);
+		r->str = g_realloc(r->str, r->str_cap);
+	}
+	memcpy(r->str, p, n);
+	r->str[n] = 0;
+	*pp = p + n;
+	return r->str;
+}
+
+static inline void short_access(tpo_trace_reader *r, tpo_event *ev, unsigned tag, uint64_t dt)
+{
+	uint64_t *h = &r->head[TPO_TAG_SHORT_HEAD(tag)];
+	*h += (uint64_t)tpo_unzigzag64(TPO_TAG_SHORT_DELTA(tag));
+	r->prev_time += dt;
+	ev->type = TPO_EV_ACCESS;
+	ev->time_ns = r->prev_time;
+	ev->tid = r->tid;
+	ev->access.page = *h << r->page_shift;
+	ev->access.ip = r->prev_ip;
+	ev->access.depth = 0;
+	ev->access.chain = NULL;
+}
+
+static int decode_access(tpo_trace_reader *r, tpo_event *ev, const uint8_t *rec, GError **err)
+{
+	const uint8_t *p = rec + 1, *end = r->pend;
+	unsigned tag = *rec;
+	uint64_t v;
+	if (tag & TPO_TAG_ACCESS_RESERVED)
+		return bad_event(r, rec, err, "reserved bit set in access tag");
+	if (tag & TPO_TAG_ACCESS_TID) {
+		uint32_t t;
+		GET32(t, "thread id");
+		r->tid = tpo_unzigzag32(t);
+	}
+	GET(v);
+	r->prev_time += v;
+	GET(v);
+	uint64_t *h = &r->head[TPO_TAG_ACCESS_HEAD(tag)];
+	*h += (uint64_t)tpo_unzigzag64(v);
+	ev->type = TPO_EV_ACCESS;
+	ev->time_ns = r->prev_time;
+	ev->tid = r->tid;
+	ev->access.page = *h << r->page_shift;
+	ev->access.depth = 0;
+	ev->access.chain = NULL;
+	if (tag & TPO_TAG_ACCESS_IP) {
+		GET(v);
+		r->prev_ip += (uint64_t)tpo_unzigzag64(v);
+	}
+	ev->access.ip = r->prev_ip;
+	if (tag & TPO_TAG_ACCESS_CHAIN) {
+		uint32_t depth;
+		GET32(depth, "call chain depth");
+		if (depth == 0 || depth > TPO_MAX_DEPTH || depth > (size_t)(end - p))
+			return bad_event(r, rec, err, "call chain depth out of bounds");
+		if (depth > r->chain_cap) {
+			r->chain_cap = MAX(depth, 64);
+			r->chain = g_renew(uint64_t, r->chain, r->chain_cap);
+		}
+		uint64_t prev = ev->access.ip;
+		for (uint32_t i = 0; i < depth; i++) {
+			GET(v);
+			prev += (uint64_t)tpo_unzigzag64(v);
+			r->chain[i] = prev;
+		}
+		ev->access.depth = depth;
+		ev->access.chain = r->chain;
+	}
+	r->p = p;
+	return 1;
+}
+
+/* Decodes one record at r->p: 1 = an event, 2 = a meta record (no event), -1 = error. */
+static int decode(tpo_trace_reader *r, tpo_event *ev, GError **err)
+{
+	const uint8_t *rec = r->p, *p = rec + 1, *end = r->pend;
+	unsigned tag = *rec;
+	uint64_t v;
+	if (tag & TPO_TAG_SHORT) {
+		GET(v);
+		short_access(r, ev, tag, v);
+		r->p = p;
+		return 1;
+	}
+	if (tag & TPO_TAG_ACCESS)
+		return decode_access(r, ev, rec, err);
+	unsigned type = tag & TPO_TAG_TYPE_MASK;
+	if (type == 0) {
+		if (TPO_TAG_META_KIND(tag) != TPO_META_SET_TIME)
+			return bad_event(r, rec, err, "unknown meta record");
+		GET(v);
+		r->prev_time = v;
+		r->p = p;
+		return 2;
+	}
+	if (type == TPO_EV_ACCESS)
+		return bad_event(r, rec, err, "access with a non-access tag");
+	if (tag & TPO_TAG_RESERVED)
+		return bad_event(r, rec, err, "reserved bits set in tag");
+	if (tag & TPO_TAG_TID) {
+		uint32_t t;
+		GET32(t, "thread id");
+		r->tid = tpo_unzigzag32(t);
+	}
+	GET(v);
+	r->prev_time += v;
+	ev->type = (tpo_event_type)type;
+	ev->time_ns = r->prev_time;
+	ev->tid = r->tid;
+	const char *why = NULL;
+	switch (type) {
+	case TPO_EV_REGION_MAP:
+		GET32(ev->map.id, "region id");
+		GET(ev->map.start);
+		GET(ev->map.length);
+		GET32(ev->map.prot, "protection");
+		GET32(ev->map.flags, "region flags");
+		GET(ev->map.offset);
+		if (!(ev->map.name = get_string(r, &p, end, &why)))
+			return bad_event(r, rec, err, why);
+		break;
+	case TPO_EV_REGION_UNMAP:
+		GET(ev->unmap.start);
+		GET(ev->unmap.length);
+		break;
+	case TPO_EV_EXEC:
+		if (!(ev->exec.path = get_string(r, &p, end, &why)))
+			return bad_event(r, rec, err, why);
+		break;
+	case TPO_EV_THREAD_EXIT: {
+		uint32_t s;
+		GET32(s, "exit status");
+		ev->thread_exit.status = tpo_unzigzag32(s);
+		break;
+	}
+	default: /* TPO_EV_MICROSET_END, TPO_EV_THREAD_START: no fields */
+		break;
+	}
+	r->p = p;
+	return 1;
+}
+
+static int next_slow(tpo_trace_reader *r, tpo_event *ev, GError **err)
+{
+	if (r->error) {
+		g_propagate_error(err, g_error_copy(r->error));
+		return -1;
+	}
+	if (r->have_footer)
+		return 0;
+	for (;;) {
+		if (r->in_chunk && r->p < r->pend) {
+			if (r->chunk_seen == r->chunk_count)
+				return bad_event(r, r->p, err, "more events than the chunk header says");
+			int k = decode(r, ev, err);
+			if (k == 1) {
+				r->chunk_seen++;
+				return 1;
+			}
+			if (k < 0)
+				return -1;
+			continue;
+		}
+		if (r->in_chunk) {
+			if (r->chunk_seen != r->chunk_count)
+				return fail(r, err, TPO_TRACE_ERROR_FORMAT,
+					    "chunk at offset %" PRIu64 " holds %u events, its header says %u",
+					    r->chunk_off, r->chunk_seen, r->chunk_count);
+			r->in_chunk = FALSE;
+			r->p = r->pend = no_data;
+			consume(r, r->chunk_total);
+		}
+		int k = next_chunk(r, err);
+		if (k <= 0)
+			return k;
+	}
+}
+
+int tpo_trace_reader_next(tpo_trace_reader *r, tpo_event *ev, GError **err)
+{
+	/* Fast path: a short access with a time delta of up to 3 bytes inside the current chunk. */
+	const uint8_t *p = r->p;
+	if (G_LIKELY(r->pend - p >= 4 && (p[0] & TPO_TAG_SHORT) && r->chunk_seen < r->chunk_count)) {
+		uint64_t dt = p[1];
+		const uint8_t *q = p + 2;
+		if (dt >= 0x80) {
+			dt = (dt & 0x7f) | (uint64_t)(p[2] & 0x7f) << 7;
+			q++;
+			if (p[2] >= 0x80) {
+				dt |= (uint64_t)p[3] << 14;
+				q++;
+				if (p[3] >= 0x80)
+					return next_slow(r, ev, err);
+			}
+		}
+		short_access(r, ev, p[0], dt);
+		r->p = q;
+		r->chunk_seen++;
+		return 1;
+	}
+	return next_slow(r, ev, err);
+}

@@ -1,0 +1,12 @@
+# Tests of the .3pt trace library and 3po-dump: Check unit tests of the codec, and 3po-dump run
+# on traces written by a small generator (good, truncated, corrupted, not a trace).
+tpo_unit_test(test_trace_codec ${CMAKE_CURRENT_LIST_DIR}/unit/test_trace_codec.c)
+set_tests_properties(test_trace_codec PROPERTIES TIMEOUT 600)
+
+add_executable(gen_trace ${CMAKE_CURRENT_LIST_DIR}/unit/gen_trace.c)
+target_link_libraries(gen_trace PRIVATE tpo)
+tpo_sanitize(gen_trace)
+
+add_test(NAME test_trace_3po_dump
+  COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/unit/test_3po_dump.sh $<TARGET_FILE:3po-dump>
+          $<TARGET_FILE:gen_trace> ${CMAKE_CURRENT_BINARY_DIR}/trace-dump-test)
