@@ -1,0 +1,40 @@
+/* tpo/tracer.h — the tracing engine behind 3po-run (and later 3po-attach): launch a program under
+ * the ptrace supervisor and write its page-access trace. */
+#ifndef TPO_TRACER_PUBLIC_H
+#define TPO_TRACER_PUBLIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h>
+#include "tpo/trace.h"
+
+/* Which kinds of mapping are traced (tpo_region_table.select). */
+#define TPO_SEL_ANON 0x1u  /* private anonymous memory (malloc, mmap) */
+#define TPO_SEL_HEAP 0x2u  /* the brk heap */
+#define TPO_SEL_DATA 0x4u  /* private writable file mappings (.data, .bss of every object) */
+#define TPO_SEL_DEFAULT (TPO_SEL_ANON | TPO_SEL_HEAP | TPO_SEL_DATA)
+
+typedef struct tpo_trace_options {
+	const char *output;      /* trace file */
+	unsigned microset;       /* pages per microset, >= 1 */
+	uint32_t select;         /* TPO_SEL_* kinds of memory traced */
+	bool pin;                /* run the supervisor and the target on one CPU */
+	int verbose;             /* 0 quiet, 1 summary, 2 detail */
+	char *const *argv;       /* program and arguments */
+} tpo_trace_options;
+
+typedef struct tpo_trace_result {
+	int status;              /* wait status of the program */
+	bool launched;           /* the program was started (exec succeeded) */
+	int exec_errno;          /* why exec failed, when it did */
+	tpo_trace_footer footer;
+	uint64_t syscall_stops, pins, restarts, stale_faults;
+	uint64_t regions_traced;
+} tpo_trace_result;
+
+/* Launches argv under the tracer, traces until it exits, writes the trace. Returns FALSE with err
+ * if tracing could not start or the trace could not be written; res is filled in either case
+ * as far as known. */
+gboolean tpo_trace_launch(const tpo_trace_options *opt, tpo_trace_result *res, GError **err);
+
+#endif

@@ -1,0 +1,78 @@
+/* events.c — the tracer's side of the trace file: emitting events, with a periodic flush so a
+ * killed tracer loses at most the last fraction of a second. */
+#include "tracer/tracer.h"
+
+#include <time.h>
+
+#define FLUSH_EVERY_NS 200000000ull
+
+uint64_t tpo_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void tpo_tr_emit(tpo_tracer *t, const tpo_event *ev)
+{
+	if (!t->w || t->error)
+		return;
+	t->tot.events++;
+	if (!tpo_trace_writer_add(t->w, ev, &t->error))
+		return;
+	if ((t->tot.events & 1023) == 0) {
+		uint64_t now = tpo_now_ns();
+		if (now - t->last_flush_ns > FLUSH_EVERY_NS) {
+			t->last_flush_ns = now;
+			tpo_trace_writer_flush(t->w, &t->error);
+		}
+	}
+	if (ev->type == TPO_EV_MICROSET_END)
+		t->tot.microsets++;
+}
+
+void tpo_tr_emit_region(tpo_tracer *t, int tid, const tpo_region *r)
+{
+	uint32_t flags = 0;
+	if (r->flags & TPO_RF_PRIVATE)
+		flags |= TPO_REGION_PRIVATE;
+	if (r->flags & TPO_RF_ANON)
+		flags |= TPO_REGION_ANON;
+	if (r->flags & TPO_RF_HEAP)
+		flags |= TPO_REGION_HEAP;
+	if (r->flags & TPO_RF_STACK)
+		flags |= TPO_REGION_STACK;
+	tpo_proc *p = NULL;
+	tpo_thread *th = g_hash_table_lookup(t->threads, GINT_TO_POINTER(tid));
+	if (th)
+		p = th->proc;
+	if (p && tpo_region_is_traced(&p->regions, r))
+		flags |= TPO_REGION_TRACED;
+	tpo_event ev = {.type = TPO_EV_REGION_MAP, .time_ns = tpo_now_ns() - t->t0_ns, .tid = tid};
+	ev.map.id = r->id;
+	ev.map.start = r->start;
+	ev.map.length = r->end - r->start;
+	ev.map.prot = r->prot;
+	ev.map.flags = flags;
+	ev.map.offset = r->offset;
+	ev.map.name = r->name;
+	t->tot.regions++;
+	tpo_tr_emit(t, &ev);
+}
+
+void tpo_tr_emit_unmap(tpo_tracer *t, int tid, uint64_t s, uint64_t e)
+{
+	tpo_event ev = {.type = TPO_EV_REGION_UNMAP, .time_ns = tpo_now_ns() - t->t0_ns, .tid = tid};
+	ev.unmap.start = s;
+	ev.unmap.length = e - s;
+	tpo_tr_emit(t, &ev);
+}
+
+void tpo_tr_record_access(tpo_tracer *t, tpo_thread *th, uint64_t page, uint64_t ip)
+{
+	tpo_event ev = {.type = TPO_EV_ACCESS, .time_ns = tpo_now_ns() - t->t0_ns, .tid = th->tid};
+	ev.access.page = page;
+	ev.access.ip = ip;
+	t->tot.accesses++;
+	tpo_tr_emit(t, &ev);
+}

@@ -1,0 +1,167 @@
+/* remote.c — remote memory access and in-tracee execution of system-call batches.
+ * The batch runs as straight-line code ending in int3; the tracer waits for that SIGTRAP and
+ * puts the registers back, so one batch costs two ptrace stops whatever its length. */
+#include "tracer/remote.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int tpo_remote_open_mem(int pid)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/mem", pid);
+	return open(path, O_RDWR | O_CLOEXEC);
+}
+
+bool tpo_remote_read(int memfd, uint64_t addr, void *buf, size_t len)
+{
+	return pread(memfd, buf, len, (off_t)addr) == (ssize_t)len;
+}
+
+bool tpo_remote_write(int memfd, uint64_t addr, const void *buf, size_t len)
+{
+	return pwrite(memfd, buf, len, (off_t)addr) == (ssize_t)len;
+}
+
+long tpo_remote_strlen(int memfd, uint64_t addr, size_t max)
+{
+	char buf[256];
+	size_t done = 0;
+	while (done < max) {
+		size_t want = sizeof buf - ((addr + done) % sizeof buf); /* stay within aligned blocks */
+		ssize_t n = pread(memfd, buf, want, (off_t)(addr + done));
+		if (n <= 0)
+			return -1;
+		char *z = memchr(buf, 0, (size_t)n);
+		if (z)
+			return (long)(done + (size_t)(z - buf));
+		done += (size_t)n;
+	}
+	return -1;
+}
+
+static void stash(tpo_remote_status *st, int sig)
+{
+	if (st->nstashed < (int)G_N_ELEMENTS(st->stashed) - 1)
+		st->stashed[st->nstashed++] = sig;
+}
+
+/* Continues tid until it stops on the int3 at `trap` (rip == trap + 1). */
+static bool wait_trap(int tid, uint64_t trap, tpo_remote_status *st)
+{
+	if (ptrace(PTRACE_CONT, tid, 0, 0) < 0)
+		return false;
+	for (;;) {
+		int status;
+		/* Wait for anyone: if the whole process is dying, tid's own exit is reported only after
+		 * its other threads are reaped, so waiting for tid alone could wait forever. */
+		pid_t r = waitpid(st->deferred ? -1 : tid, &status, __WALL);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return false;
+		}
+		if (r != tid) {
+			tpo_deferred *d = g_new(tpo_deferred, 1);
+			d->tid = r;
+			d->status = status;
+			g_queue_push_tail(st->deferred, d);
+			continue;
+		}
+		if (WIFEXITED(status) || WIFSIGNALED(status)) {
+			st->gone = true;
+			st->exit_status = status;
+			return false;
+		}
+		if (!WIFSTOPPED(status))
+			continue;
+		int sig = WSTOPSIG(status);
+		int event = status >> 16;
+		if (sig == SIGTRAP && event == 0) {
+			struct user_regs_struct regs;
+			if (ptrace(PTRACE_GETREGS, tid, 0, &regs) < 0)
+				return false;
+			if (regs.rip == trap + 1)
+				return true;
+			stash(st, sig); /* a SIGTRAP of the program's own */
+		} else if (event == 0 && sig != (SIGTRAP | 0x80)) {
+			if (getenv("TPO_DEBUG")) {
+				struct user_regs_struct regs;
+				siginfo_t si;
+				ptrace(PTRACE_GETREGS, tid, 0, &regs);
+				ptrace(PTRACE_GETSIGINFO, tid, 0, &si);
+				fprintf(stderr, "3po: signal %d in trampoline of %d at rip %llx (code at %llx) addr %p\n", sig, tid,
+				        regs.rip, (unsigned long long)trap, si.si_addr);
+			}
+			stash(st, sig); /* redelivered by the caller once the registers are back */
+		}
+		/* PTRACE_EVENT_STOP (group stop or interrupt) and anything else: keep going. */
+		if (ptrace(PTRACE_CONT, tid, 0, 0) < 0)
+			return false;
+	}
+}
+
+bool tpo_remote_run(int tid, int memfd, uint64_t code, size_t code_cap, const tpo_ops *ops,
+                    const struct user_regs_struct *regs, const struct user_regs_struct *resume,
+                    uint64_t *last_rax, tpo_remote_status *st)
+{
+	uint8_t buf[TPO_SCRATCH_SIZE];
+	if (code_cap > sizeof buf)
+		code_cap = sizeof buf;
+	guint done = 0;
+	do {
+		size_t len;
+		guint n = tpo_ops_encode(ops, done, buf, code_cap, &len);
+		if (n == 0 && done < ops->v->len)
+			return false;
+		done += n;
+		if (!tpo_remote_write(memfd, code, buf, len))
+			return false;
+		struct user_regs_struct r = *regs;
+		r.rip = code;
+		r.orig_rax = (uint64_t)-1; /* no syscall restart games with our rip */
+		if (ptrace(PTRACE_SETREGS, tid, 0, &r) < 0)
+			return false;
+		if (!wait_trap(tid, code + len - 1, st))
+			return false;
+	} while (done < ops->v->len);
+	if (last_rax) {
+		struct user_regs_struct r;
+		if (ptrace(PTRACE_GETREGS, tid, 0, &r) < 0)
+			return false;
+		*last_rax = r.rax;
+	}
+	return ptrace(PTRACE_SETREGS, tid, 0, resume) == 0;
+}
+
+uint64_t tpo_remote_map_scratch(int tid, int memfd, tpo_remote_status *st)
+{
+	struct user_regs_struct regs;
+	if (ptrace(PTRACE_GETREGS, tid, 0, &regs) < 0)
+		return 0;
+	tpo_ops ops;
+	tpo_ops_init(&ops);
+	uint64_t a[6] = {0, TPO_SCRATCH_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
+	                 (uint64_t)-1, 0};
+	tpo_ops_syscall(&ops, SYS_mmap, 6, a);
+	uint8_t saved[128];
+	uint64_t at = regs.rip;
+	uint64_t result = 0;
+	bool ok = tpo_remote_read(memfd, at, saved, sizeof saved) &&
+	          tpo_remote_run(tid, memfd, at, sizeof saved, &ops, &regs, &regs, &result, st);
+	if (!st->gone)
+		tpo_remote_write(memfd, at, saved, sizeof saved);
+	tpo_ops_free(&ops);
+	if (!ok || result > (uint64_t)-4096)
+		return 0;
+	return result;
+}

@@ -1,0 +1,51 @@
+/* remote.h — acting inside a stopped tracee: reading and writing its memory (even PROT_NONE
+ * pages, through /proc/PID/mem) and running batches of system calls in it (ops.h). */
+#ifndef TPO_REMOTE_H
+#define TPO_REMOTE_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <sys/user.h>
+#include <glib.h>
+#include "tracer/ops.h"
+
+#define TPO_SCRATCH_SIZE (64 * 1024)
+/* The last bytes of the scratch page are data the injected calls read and write. */
+#define TPO_SCRATCH_DATA 256
+#define TPO_SCRATCH_CODE (TPO_SCRATCH_SIZE - TPO_SCRATCH_DATA)
+
+int tpo_remote_open_mem(int pid);
+bool tpo_remote_read(int memfd, uint64_t addr, void *buf, size_t len);
+bool tpo_remote_write(int memfd, uint64_t addr, const void *buf, size_t len);
+/* Reads a NUL-terminated string of at most max bytes; returns its length or -1. */
+long tpo_remote_strlen(int memfd, uint64_t addr, size_t max);
+
+/* A wait status of another thread, collected while waiting for one. */
+typedef struct tpo_deferred {
+	int tid;
+	int status;
+} tpo_deferred;
+
+/* What happened while a tracee ran injected code. */
+typedef struct tpo_remote_status {
+	int stashed[8];    /* signals that arrived meanwhile, to redeliver (0-terminated) */
+	int nstashed;
+	bool gone;         /* the tracee died; *exit_status holds its wait status */
+	int exit_status;
+	GQueue *deferred;  /* where stops of other threads seen meanwhile go (tpo_deferred), or NULL */
+} tpo_remote_status;
+
+/* Runs ops in thread tid, which is stopped with registers *regs, using code written at `code`
+ * (the scratch page, or any executable address whose bytes may be clobbered: the caller restores
+ * them). On success the thread is left stopped (at the trampoline's int3) with its registers set
+ * to *resume, and *last_rax holds the result of the last call. Returns false if the thread died
+ * or ptrace failed (st says which). */
+bool tpo_remote_run(int tid, int memfd, uint64_t code, size_t code_cap, const tpo_ops *ops,
+                    const struct user_regs_struct *regs, const struct user_regs_struct *resume,
+                    uint64_t *last_rax, tpo_remote_status *st);
+
+/* Maps the scratch page in a thread's process by borrowing the bytes at its rip for a
+ * `syscall; int3` gadget (restored afterwards). Returns the address or 0. */
+uint64_t tpo_remote_map_scratch(int tid, int memfd, tpo_remote_status *st);
+
+#endif

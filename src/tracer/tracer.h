@@ -1,0 +1,130 @@
+/* tracer.h — the supervisor's state: traced processes (address spaces), their threads, and the
+ * options of a tracing session. Shared by the tracer's source files; not a public API. */
+#ifndef TPO_TRACER_H
+#define TPO_TRACER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/user.h>
+#include <glib.h>
+
+#include "tpo/trace.h"
+#include "tpo/tracer.h"
+#include "tracer/ops.h"
+#include "tracer/regions.h"
+#include "tracer/remote.h"
+
+#define TPO_PAGE 4096ull
+#define TPO_PAGE_DOWN(a) ((uint64_t)(a) & ~(TPO_PAGE - 1))
+#define TPO_PAGE_UP(a) (((uint64_t)(a) + TPO_PAGE - 1) & ~(TPO_PAGE - 1))
+
+typedef struct tpo_range {
+	uint64_t start, end;
+	int tid;
+} tpo_range;
+
+/* One address space: a traced process (and any vfork child sharing it). */
+typedef struct tpo_proc {
+	int pid;
+	int memfd;
+	int refs;              /* threads using it */
+	bool main;             /* the process the session is about (its exit status is ours) */
+	tpo_region_table regions;
+	uint64_t scratch;      /* our code page in it, 0 until mapped */
+	uint64_t brk;          /* current program break, 0 until known */
+	GArray *ms;            /* the microset: pages in first-touch order */
+	GHashTable *ms_set;    /* the same pages, for lookup */
+	GArray *pins;          /* tpo_range: buffers made accessible for in-flight system calls */
+	bool segv_tracked;     /* the program installed its own SIGSEGV action ... */
+	uint8_t segv_act[32];  /* ... this one (struct kernel_sigaction) */
+} tpo_proc;
+
+typedef struct tpo_thread {
+	int tid;
+	tpo_proc *proc;
+	bool in_syscall;       /* between syscall-entry and syscall-exit stops */
+	bool vfork_child;      /* shares the parent's memory until it execs or exits */
+	long nr;               /* current system call and its arguments */
+	uint64_t args[6];
+	uint8_t new_act[32];    /* rt_sigaction(SIGSEGV, act) in flight */
+	bool new_act_valid;
+	int restarts;          /* EFAULT restarts of the current call */
+	bool pinned;           /* this thread has entries in proc->pins */
+	uint64_t last_fault_rip, last_fault_page;
+	struct user_regs_struct last_regs; /* at the last fault */
+	int repairs;           /* consecutive repairs of the same stale fault */
+	GArray *evicted;       /* pages this thread's last fault evicted from the microset */
+	int pending_sig;       /* signal to deliver on next resume */
+} tpo_thread;
+
+typedef struct tpo_tracer {
+	tpo_trace_options opt;
+	tpo_trace_writer *w;
+	GHashTable *threads;   /* tid -> tpo_thread* */
+	GHashTable *procs;     /* pid -> tpo_proc* */
+	GHashTable *orphans;   /* tids that stopped before their parent's clone event */
+	GQueue deferred;       /* wait statuses collected while waiting for one thread */
+	int main_pid;
+	int main_status;
+	bool main_done;
+	uint64_t t0_ns;
+	uint64_t last_flush_ns;
+	tpo_trace_footer tot;
+	tpo_ops ops;           /* scratch batch */
+	GError *error;         /* first fatal trace-writing error */
+	uint64_t syscall_stops, pins_made, restarts, stale_faults;
+} tpo_tracer;
+
+uint64_t tpo_now_ns(void);
+
+/* trace events (tracer.c) */
+void tpo_tr_emit(tpo_tracer *t, const tpo_event *ev);
+void tpo_tr_emit_region(tpo_tracer *t, int tid, const tpo_region *r);
+void tpo_tr_emit_unmap(tpo_tracer *t, int tid, uint64_t s, uint64_t e);
+void tpo_tr_record_access(tpo_tracer *t, tpo_thread *th, uint64_t page, uint64_t ip);
+
+/* the address-space model (proc.c) */
+tpo_proc *tpo_proc_new(tpo_tracer *t, int pid);
+void tpo_proc_unref(tpo_tracer *t, tpo_proc *p);
+bool tpo_proc_accessible(const tpo_proc *p, uint64_t page);
+bool tpo_proc_protected(const tpo_proc *p, uint64_t page); /* traced and PROT_NONE by us */
+void tpo_proc_resync(tpo_proc *p, uint64_t start, uint64_t end, tpo_ops *ops);
+void tpo_proc_flush_microset(tpo_tracer *t, tpo_proc *p, tpo_ops *ops, GArray *evicted);
+void tpo_proc_forget(tpo_proc *p, uint64_t start, uint64_t end); /* munmap: drop microset/pins */
+void tpo_proc_move_pages(tpo_proc *p, uint64_t old, uint64_t len, uint64_t new_start);
+void tpo_proc_unpin(tpo_proc *p, int tid, tpo_ops *ops);
+/* Restores the program's own protections everywhere (fork child, detach). */
+void tpo_proc_untrace_ops(tpo_proc *p, tpo_ops *ops);
+/* Loads /proc/PID/maps, maps the scratch page, emits regions, protects every traced page. */
+bool tpo_proc_setup(tpo_tracer *t, tpo_proc *p, tpo_thread *th);
+
+/* running a batch in a stopped thread, then leaving it stopped with regs (tracer.c) */
+bool tpo_tr_run_ops(tpo_tracer *t, tpo_thread *th, const tpo_ops *ops,
+                    const struct user_regs_struct *regs, const struct user_regs_struct *resume);
+
+/* the program's own SIGSEGV action (sigsegv.c) */
+void tpo_segv_syscall_entry(tpo_thread *th);
+void tpo_segv_syscall_exit(tpo_thread *th, bool failed);
+void tpo_segv_add_probe(tpo_proc *p, tpo_ops *ops);
+void tpo_segv_repair(tpo_tracer *t, tpo_thread *th);
+void tpo_segv_delivered(tpo_proc *p);
+
+/* faults (fault.c): returns true if the SIGSEGV was ours (handled), false to deliver it */
+bool tpo_fault_handle(tpo_tracer *t, tpo_thread *th, const siginfo_t *si);
+
+/* system calls (syscalls.c): handle a syscall stop; may run ops; returns false if th died */
+bool tpo_syscall_stop(tpo_tracer *t, tpo_thread *th);
+
+/* which user memory a system call touches (sysbufs.c) */
+typedef struct tpo_sysbuf {
+	uint64_t start, end;
+	bool by_result;   /* only [start, start + result) is really touched */
+} tpo_sysbuf;
+/* Appends the buffers of syscall nr(args) to out (tpo_sysbuf); reads nested structures via memfd.
+ * Returns false for a call we have no description of. */
+bool tpo_sysbufs(long nr, const uint64_t *args, int memfd, GArray *out);
+/* Ranges the kernel writes asynchronously after this call (rseq, robust lists, ...). */
+bool tpo_sys_excluded(long nr, const uint64_t *args, int memfd, uint64_t *start, uint64_t *end);
+
+#endif
