@@ -1,0 +1,203 @@
+/* units.c — parsing sizes, ranges, durations, bandwidths and policy lists (see units.h). */
+#include "units.h"
+#include "sim.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ERR(...) (g_set_error(err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, __VA_ARGS__), FALSE)
+
+static gboolean parse_number(const char *s, double *v, const char **rest)
+{
+	char *end;
+	if (!*s || g_ascii_isspace(*s) || *s == '-' || *s == '+')
+		return FALSE;
+	*v = g_ascii_strtod(s, &end);
+	if (end == s || !isfinite(*v) || *v < 0)
+		return FALSE;
+	*rest = end;
+	return TRUE;
+}
+
+gboolean tpo_parse_size(const char *s, tpo_size_spec *out, GError **err)
+{
+	double v;
+	const char *u;
+	if (!parse_number(s, &v, &u))
+		return ERR("bad size '%s' (want pages, bytes with K/M/G/T, or a percentage)", s);
+	if (!strcmp(u, "%")) {
+		if (v <= 0 || v > 100)
+			return ERR("size '%s': a percentage must be in (0, 100]", s);
+		*out = (tpo_size_spec){TPO_SIZE_PERCENT, v};
+		return TRUE;
+	}
+	if (!*u || !g_ascii_strcasecmp(u, "p") || !g_ascii_strcasecmp(u, "pages")) {
+		if (v < 1 || v != floor(v))
+			return ERR("size '%s': a page count must be a whole number >= 1", s);
+		*out = (tpo_size_spec){TPO_SIZE_PAGES, v};
+		return TRUE;
+	}
+	static const char units[] = "BKMGT";
+	const char *k = strchr(units, g_ascii_toupper(*u));
+	if (!k)
+		return ERR("size '%s': unknown unit '%s'", s, u);
+	double mult = ldexp(1.0, 10 * (int)(k - units));
+	const char *t = u + 1;
+	if (k != units && (!g_ascii_strcasecmp(t, "iB") || !strcmp(t, "B")))
+		t = "";
+	else if (k != units && (*t == 'i' || *t == 'I') && !t[1])
+		t = "";
+	if (*t)
+		return ERR("size '%s': unknown unit '%s'", s, u);
+	if (v * mult < 1)
+		return ERR("size '%s' is less than a byte", s);
+	*out = (tpo_size_spec){TPO_SIZE_BYTES, v * mult};
+	return TRUE;
+}
+
+uint64_t tpo_size_pages(const tpo_size_spec *s, uint64_t footprint, uint32_t page_size)
+{
+	double p;
+	switch (s->kind) {
+	case TPO_SIZE_PERCENT:
+		p = floor((double)footprint * s->value / 100.0 + 1e-9);
+		break;
+	case TPO_SIZE_BYTES:
+		p = floor(s->value / (page_size ? page_size : 4096));
+		break;
+	default:
+		p = s->value;
+	}
+	if (p < 1)
+		p = 1;
+	if (p > 1e18)
+		p = 1e18;
+	return (uint64_t)p;
+}
+
+gboolean tpo_parse_range(const char *s, tpo_size_spec spec[3], GError **err)
+{
+	gchar **parts = g_strsplit(s, ":", -1);
+	gboolean ok = g_strv_length(parts) == 3;
+	if (!ok)
+		g_set_error(err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+			    "bad range '%s' (want START:END:STEP, e.g. 5%%:100%%:5%%)", s);
+	for (int i = 0; ok && i < 3; i++)
+		ok = tpo_parse_size(parts[i], &spec[i], err);
+	if (ok && spec[2].kind != spec[0].kind && !(spec[0].kind != TPO_SIZE_PERCENT &&
+						    spec[2].kind != TPO_SIZE_PERCENT))
+		ok = ERR("range '%s': STEP must be of the same kind as START", s);
+	g_strfreev(parts);
+	return ok;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+uint64_t *tpo_range_pages(const tpo_size_spec spec[3], uint64_t footprint, uint32_t page_size,
+			  size_t *n)
+{
+	GArray *a = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	uint64_t end = tpo_size_pages(&spec[1], footprint, page_size);
+	if (spec[2].kind == TPO_SIZE_PERCENT) {
+		for (double v = spec[0].value; v <= spec[1].value + 1e-9 && a->len < 1000;
+		     v += spec[2].value) {
+			tpo_size_spec x = {TPO_SIZE_PERCENT, MIN(v, 100.0)};
+			uint64_t p = tpo_size_pages(&x, footprint, page_size);
+			g_array_append_val(a, p);
+		}
+	} else {
+		uint64_t start = tpo_size_pages(&spec[0], footprint, page_size);
+		uint64_t step = tpo_size_pages(&spec[2], footprint, page_size);
+		for (uint64_t p = start; p <= end && a->len < 1000; p += step)
+			g_array_append_val(a, p);
+	}
+	qsort(a->data, a->len, sizeof(uint64_t), cmp_u64);
+	uint64_t *v = (uint64_t *)a->data;
+	size_t k = 0;
+	for (size_t i = 0; i < a->len; i++)
+		if (!k || v[i] != v[k - 1])
+			v[k++] = v[i];
+	*n = k;
+	return (uint64_t *)g_array_free(a, FALSE);
+}
+
+gboolean tpo_parse_duration(const char *s, double *ns, GError **err)
+{
+	double v;
+	const char *u;
+	if (!parse_number(s, &v, &u))
+		return ERR("bad duration '%s' (e.g. 3us, 250ns, 1.5ms)", s);
+	double mult;
+	if (!*u || !strcmp(u, "us") || !strcmp(u, "µs"))
+		mult = 1e3;
+	else if (!strcmp(u, "ns"))
+		mult = 1;
+	else if (!strcmp(u, "ms"))
+		mult = 1e6;
+	else if (!strcmp(u, "s"))
+		mult = 1e9;
+	else
+		return ERR("duration '%s': unknown unit '%s' (ns, us, ms, s)", s, u);
+	*ns = v * mult;
+	return TRUE;
+}
+
+gboolean tpo_parse_bandwidth(const char *s, double *bps, GError **err)
+{
+	double v;
+	const char *u;
+	if (!parse_number(s, &v, &u) || v <= 0)
+		return ERR("bad bandwidth '%s' (e.g. 25Gbit/s, 3GB/s)", s);
+	double mult = 1;
+	int binary = 0;
+	static const char prefixes[] = "KMGT";
+	const char *k = *u ? strchr(prefixes, g_ascii_toupper(*u)) : NULL;
+	if (k) {
+		u++;
+		if (*u == 'i') {
+			binary = 1;
+			u++;
+		}
+		mult = binary ? ldexp(1.0, 10 * (int)(k - prefixes + 1))
+			      : pow(1000.0, (double)(k - prefixes + 1));
+	}
+	if (!*u || !strcmp(u, "bit/s") || !strcmp(u, "bps") || !strcmp(u, "b/s") ||
+	    !strcmp(u, "bit"))
+		*bps = v * mult;
+	else if (!strcmp(u, "B/s") || !strcmp(u, "Bps") || !strcmp(u, "B"))
+		*bps = v * mult * 8;
+	else
+		return ERR("bandwidth '%s': unknown unit '%s' (bit/s, bps, B/s)", s, u);
+	return TRUE;
+}
+
+gboolean tpo_parse_policies(const char *s, int *list, int *n, GError **err)
+{
+	*n = 0;
+	if (!strcmp(s, "all")) {
+		for (int i = 0; i < TPO_POLICY_COUNT; i++)
+			list[(*n)++] = i;
+		return TRUE;
+	}
+	gchar **parts = g_strsplit(s, ",", -1);
+	gboolean ok = TRUE;
+	int seen[TPO_POLICY_COUNT] = {0};
+	for (int i = 0; ok && parts[i]; i++) {
+		int p = tpo_policy_parse(g_strstrip(parts[i]));
+		if (p < 0)
+			ok = ERR("unknown policy '%s' (lru, min, demand, readahead, leap, all)", parts[i]);
+		else if (!seen[p]) {
+			seen[p] = 1;
+			list[(*n)++] = p;
+		}
+	}
+	g_strfreev(parts);
+	if (ok && !*n)
+		ok = ERR("empty policy list");
+	return ok;
+}
