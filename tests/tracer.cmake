@@ -33,3 +33,9 @@ add_test(NAME tracer_page_sequence COMMAND ${IT}/page_sequence.sh ${BIN} ${TB}/h
 add_test(NAME tracer_matmul COMMAND ${IT}/matmul_trace.sh ${BIN} -n 256)
 add_test(NAME tracer_cli COMMAND ${IT}/cli.sh ${BIN})
 
+
+# Check unit tests of the tracer's internals (private headers under src/).
+foreach(t regions microset)
+  tpo_unit_test(test_${t} ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_${t}.c)
+  target_include_directories(test_${t} PRIVATE ${PROJECT_SOURCE_DIR}/src)
+endforeach()

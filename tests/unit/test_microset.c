@@ -1,0 +1,233 @@
+/* test_microset.c — Check tests of the microset logic (src/tracer/proc.c: which traced pages are
+ * open, and the mprotect batches that flush, pin, unpin and resync them) and of the batch encoder
+ * (src/tracer/ops.c), whose machine code is run here for real. */
+#include <check.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "tracer/tracer.h"
+
+#define PG 4096ull
+#define RW (PROT_READ | PROT_WRITE)
+
+static tpo_tracer tr;
+static tpo_proc *p;
+static tpo_ops ops;
+
+static void setup(void)
+{
+	memset(&tr, 0, sizeof tr);
+	tr.opt.select = TPO_SEL_DEFAULT;
+	tr.opt.microset = 2;
+	tr.procs = g_hash_table_new(g_direct_hash, g_direct_equal);
+	tr.threads = g_hash_table_new(g_direct_hash, g_direct_equal);
+	p = tpo_proc_new(&tr, getpid());
+	p->refs = 1;
+	tpo_ops_init(&ops);
+	/* pages 0..99 traced, 100..109 read-only (untraced) */
+	tpo_regions_map(&p->regions, 0x100000, 0x100000 + 100 * PG, RW, TPO_RF_PRIVATE | TPO_RF_ANON, 0, "");
+	tpo_regions_map(&p->regions, 0x100000 + 100 * PG, 0x100000 + 110 * PG, PROT_READ, TPO_RF_PRIVATE | TPO_RF_ANON, 0, "");
+}
+
+static void teardown(void)
+{
+	tpo_proc_unref(&tr, p);
+	tpo_ops_free(&ops);
+	g_hash_table_destroy(tr.procs);
+	g_hash_table_destroy(tr.threads);
+}
+
+static uint64_t pg(int i)
+{
+	return 0x100000 + (uint64_t)i * PG;
+}
+
+static void add_ms(uint64_t page)
+{
+	g_array_append_val(p->ms, page);
+	g_hash_table_add(p->ms_set, GSIZE_TO_POINTER(page));
+}
+
+static tpo_op *op(guint i)
+{
+	return &g_array_index(ops.v, tpo_op, i);
+}
+
+static void assert_protect(guint i, uint64_t start, uint64_t len, uint32_t prot)
+{
+	ck_assert_uint_gt(ops.v->len, i);
+	ck_assert_int_eq(op(i)->nr, SYS_mprotect);
+	ck_assert_uint_eq(op(i)->a[0], start);
+	ck_assert_uint_eq(op(i)->a[1], len);
+	ck_assert_uint_eq(op(i)->a[2], prot);
+}
+
+START_TEST(protected_means_traced_and_closed)
+{
+	ck_assert(tpo_proc_protected(p, pg(5)));
+	add_ms(pg(5));
+	ck_assert(!tpo_proc_protected(p, pg(5)));
+	ck_assert(tpo_proc_accessible(p, pg(5)));
+	ck_assert(!tpo_proc_protected(p, pg(105))); /* untraced */
+}
+END_TEST
+
+START_TEST(flush_coalesces_and_empties)
+{
+	add_ms(pg(7));
+	add_ms(pg(3));
+	add_ms(pg(4));
+	add_ms(pg(5));
+	GArray *ev = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	tpo_proc_flush_microset(&tr, p, &ops, ev);
+	ck_assert_uint_eq(ops.v->len, 2);
+	assert_protect(0, pg(3), 3 * PG, PROT_NONE);
+	assert_protect(1, pg(7), PG, PROT_NONE);
+	ck_assert_uint_eq(p->ms->len, 0);
+	ck_assert(tpo_proc_protected(p, pg(4)));
+	ck_assert_uint_eq(ev->len, 4);
+	g_array_free(ev, TRUE);
+}
+END_TEST
+
+START_TEST(flush_spares_pinned_pages)
+{
+	add_ms(pg(3));
+	add_ms(pg(4));
+	tpo_range r = {pg(4), pg(4) + 100, 42};
+	g_array_append_val(p->pins, r);
+	tpo_proc_flush_microset(&tr, p, &ops, NULL);
+	ck_assert_uint_eq(ops.v->len, 1);
+	assert_protect(0, pg(3), PG, PROT_NONE);
+	ck_assert(tpo_proc_accessible(p, pg(4)));
+	tpo_ops_reset(&ops);
+	tpo_proc_unpin(p, 42, &ops);
+	ck_assert_uint_eq(ops.v->len, 1);
+	assert_protect(0, pg(4), PG, PROT_NONE);
+	ck_assert(tpo_proc_protected(p, pg(4)));
+}
+END_TEST
+
+START_TEST(resync_opens_only_what_is_open)
+{
+	add_ms(pg(2));
+	add_ms(pg(3));
+	tpo_range r = {pg(6) + 10, pg(8), 1};
+	g_array_append_val(p->pins, r);
+	tpo_proc_resync(p, pg(0), pg(102), &ops); /* stops at the untraced pages */
+	ck_assert_uint_eq(ops.v->len, 5);
+	assert_protect(0, pg(0), 2 * PG, PROT_NONE);
+	assert_protect(1, pg(2), 2 * PG, RW);
+	assert_protect(2, pg(4), 2 * PG, PROT_NONE);
+	assert_protect(3, pg(6), 2 * PG, RW);
+	assert_protect(4, pg(8), 92 * PG, PROT_NONE);
+}
+END_TEST
+
+START_TEST(forget_and_move)
+{
+	add_ms(pg(10));
+	add_ms(pg(20));
+	tpo_proc_forget(p, pg(10), pg(11));
+	ck_assert(!tpo_proc_accessible(p, pg(10)));
+	ck_assert(tpo_proc_accessible(p, pg(20)));
+	tpo_proc_move_pages(p, pg(20), PG, pg(30));
+	ck_assert(!tpo_proc_accessible(p, pg(20)));
+	ck_assert(tpo_proc_accessible(p, pg(30)));
+}
+END_TEST
+
+START_TEST(untrace_restores_program_protection)
+{
+	tpo_regions_protect(&p->regions, pg(50), pg(60), PROT_READ | PROT_WRITE | PROT_EXEC);
+	tpo_proc_untrace_ops(p, &ops);
+	ck_assert_uint_eq(ops.v->len, 3);
+	assert_protect(0, pg(0), 50 * PG, RW);
+	assert_protect(1, pg(50), 10 * PG, RW | PROT_EXEC);
+	assert_protect(2, pg(60), 40 * PG, RW);
+}
+END_TEST
+
+static sigjmp_buf trap_jb;
+static void on_trap(int sig)
+{
+	(void)sig;
+	siglongjmp(trap_jb, 1);
+}
+
+START_TEST(encoded_batch_runs)
+{
+	/* the encoder's code, run in this process: mprotect a page shut, then open it read-only,
+	 * then getpid; it ends in int3 (SIGTRAP), which we catch */
+	char *page = mmap(NULL, PG, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	page[0] = 42;
+	tpo_ops_protect(&ops, (uint64_t)(uintptr_t)page, (uint64_t)(uintptr_t)page + PG, PROT_NONE);
+	tpo_ops_protect(&ops, (uint64_t)(uintptr_t)page, (uint64_t)(uintptr_t)page + PG, PROT_READ);
+	uint64_t none[1] = {0};
+	tpo_ops_syscall(&ops, SYS_getpid, 0, none);
+	ck_assert_uint_eq(ops.v->len, 3);
+	uint8_t *code = mmap(NULL, PG, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t len;
+	ck_assert_uint_eq(tpo_ops_encode(&ops, 0, code, PG, &len), 3);
+	ck_assert_uint_eq(code[len - 1], 0xcc);
+	signal(SIGTRAP, on_trap);
+	if (!sigsetjmp(trap_jb, 1))
+		((void (*)(void))code)();
+	signal(SIGTRAP, SIG_DFL);
+	ck_assert_int_eq(page[0], 42); /* readable again */
+	/* and read-only: ask the kernel through /proc/self/maps */
+	tpo_region_table now;
+	tpo_regions_init(&now, TPO_SEL_DEFAULT);
+	GError *err = NULL;
+	ck_assert(tpo_regions_load_maps(&now, getpid(), &err));
+	const tpo_region *r = tpo_regions_find(&now, (uint64_t)(uintptr_t)page);
+	int found = r != NULL;
+	ck_assert(found);
+	ck_assert_uint_eq(r->prot, PROT_READ);
+	tpo_regions_free(&now);
+	ck_assert(found);
+}
+END_TEST
+
+START_TEST(encoder_splits_long_batches)
+{
+	for (int i = 0; i < 100; i++)
+		tpo_ops_protect(&ops, pg(2 * i), pg(2 * i) + PG, PROT_NONE); /* not contiguous: 100 ops */
+	ck_assert_uint_eq(ops.v->len, 100);
+	uint8_t buf[1024];
+	size_t len;
+	guint n = tpo_ops_encode(&ops, 0, buf, sizeof buf, &len);
+	ck_assert_uint_gt(n, 0);
+	ck_assert_uint_lt(n, 100);
+	ck_assert_uint_le(len, sizeof buf);
+	guint m = tpo_ops_encode(&ops, n, buf, sizeof buf, &len);
+	ck_assert_uint_gt(m, 0);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("microset");
+	TCase *tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, protected_means_traced_and_closed);
+	tcase_add_test(tc, flush_coalesces_and_empties);
+	tcase_add_test(tc, flush_spares_pinned_pages);
+	tcase_add_test(tc, resync_opens_only_what_is_open);
+	tcase_add_test(tc, forget_and_move);
+	tcase_add_test(tc, untrace_restores_program_protection);
+	tcase_add_test(tc, encoded_batch_runs);
+	tcase_add_test(tc, encoder_splits_long_batches);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
