@@ -2,7 +2,7 @@
 # status must match), the exact page sequence, matmul, and the command line.
 set(HZ ${CMAKE_CURRENT_SOURCE_DIR}/hazards)
 set(IT ${CMAKE_CURRENT_SOURCE_DIR}/integration)
-foreach(name sys_buffers own_memory own_segv crash signals threads fork_exec altstack page_sequence)
+foreach(name sys_buffers own_memory own_segv crash signals threads fork_exec altstack page_sequence long_runner)
   add_executable(hz_${name} ${HZ}/${name}.c)
   target_compile_options(hz_${name} PRIVATE -O1)
   target_link_libraries(hz_${name} PRIVATE pthread)
@@ -32,6 +32,7 @@ add_test(NAME hazard_matmul_threads_m1 COMMAND ${IT}/compare.sh ${BIN} --microse
 add_test(NAME tracer_page_sequence COMMAND ${IT}/page_sequence.sh ${BIN} ${TB}/hz_page_sequence)
 add_test(NAME tracer_matmul COMMAND ${IT}/matmul_trace.sh ${BIN} -n 256)
 add_test(NAME tracer_cli COMMAND ${IT}/cli.sh ${BIN})
+add_test(NAME tracer_interrupt COMMAND ${IT}/interrupt.sh ${BIN} ${TB}/hz_long_runner)
 
 
 # Check unit tests of the tracer's internals (private headers under src/).

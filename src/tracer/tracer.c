@@ -40,8 +40,13 @@ static void install_forwarding(int pid)
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
-	for (size_t i = 0; i < G_N_ELEMENTS(sigs); i++)
+	for (size_t i = 0; i < G_N_ELEMENTS(sigs); i++) {
+		struct sigaction old;
+		/* a signal we were started ignoring stays ignored, as the program inherits it so */
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			continue;
 		sigaction(sigs[i], &sa, NULL);
+	}
 	signal(SIGPIPE, SIG_IGN);
 }
 
