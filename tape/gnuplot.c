@@ -7,6 +7,22 @@
 #include <string.h>
 #include <unistd.h>
 
+/* gnuplot's error output on one line: lines stripped and joined with "; ", the "^" marker
+ * lines left out. */
+static char *one_line(const char *text)
+{
+	GString *out = g_string_new(NULL);
+	char **lines = g_strsplit(text ? text : "", "\n", -1);
+	for (char **l = lines; *l; l++) {
+		char *t = g_strstrip(*l);
+		if (!*t || !strcmp(t, "^"))
+			continue;
+		g_string_append_printf(out, "%s%s", out->len ? "; " : "", t);
+	}
+	g_strfreev(lines);
+	return g_string_free(out, FALSE);
+}
+
 static gboolean run(const char *terminal, const char *png_path, unsigned w, unsigned h,
 		    const char *body, char **errout, GError **err)
 {
@@ -31,8 +47,10 @@ static gboolean run(const char *terminal, const char *png_path, unsigned w, unsi
 		ok = g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
 				  NULL, NULL, NULL, errout, &status, err);
 		if (ok && !g_spawn_check_wait_status(status, NULL)) {
+			char *msg = one_line(*errout);
 			g_set_error(err, G_SPAWN_ERROR, G_SPAWN_ERROR_FAILED, "gnuplot failed: %s",
-				    *errout && **errout ? g_strstrip(*errout) : "(no message)");
+				    *msg ? msg : "(no message)");
+			g_free(msg);
 			ok = FALSE;
 		}
 	}

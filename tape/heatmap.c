@@ -74,11 +74,13 @@ gboolean tpo_heatmap_png(const char *trace_path, const char *png_path, unsigned 
 	ok = tpo_input_pass(&in, 0, bin, &hm, NULL, NULL, err);
 
 	char *data = NULL;
+	uint32_t most = 2; /* colour range [1:most]; a one-value range would draw nothing */
 	int fd = ok ? g_file_open_tmp("3po-heat-XXXXXX.bin", &data, err) : -1;
 	if (fd >= 0) {
 		FILE *f = fdopen(fd, "wb");
 		for (size_t i = 0; i < (size_t)w * h; i++) {
 			float v = hm.cells[i] ? (float)hm.cells[i] : NAN;
+			most = MAX(most, hm.cells[i]);
 			fwrite(&v, sizeof v, 1, f);
 		}
 		ok = fclose(f) == 0;
@@ -95,11 +97,11 @@ gboolean tpo_heatmap_png(const char *trace_path, const char *png_path, unsigned 
 			"set title \"page accesses: %s (%" PRIu64 " accesses, %zu pages, 0x%" PRIx64
 			"-0x%" PRIx64 ")\"\n"
 			"set xlabel \"access number\"\nset ylabel \"distinct pages, sorted by address\"\n"
-			"set logscale cb\nset cblabel \"accesses per cell\"\nset palette defined (0 \"#fde725\", 0.35 \"#35b779\", 0.7 \"#31688e\", 1 \"#440154\")\n"
+			"set logscale cb\nset cbrange [1:%u]\nset cblabel \"accesses per cell\"\nset palette defined (0 \"#fde725\", 0.35 \"#35b779\", 0.7 \"#31688e\", 1 \"#440154\")\n"
 			"set xrange [0:%" PRIu64 "]\nset yrange [0:%zu]\nset format x \"%%.0s%%c\"\n"
 			"plot \"%s\" binary array=(%u,%u) dx=%.17g dy=%.17g origin=(0,0) format=\"%%float\" "
 			"with image notitle\n",
-			title, in.accesses, d, lo << in.shift, (hi + 1) << in.shift, in.accesses, d, dq,
+			title, in.accesses, d, lo << in.shift, (hi + 1) << in.shift, most, in.accesses, d, dq,
 			w, h, dx, dy);
 		ok = tpo_gnuplot_png(png_path, width, height, body, err);
 		g_free(body);

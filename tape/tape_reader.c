@@ -43,8 +43,8 @@ static gboolean parse_header(tpo_tape_reader *r, GError **err)
 		return FALSE;
 	}
 	if (got < sizeof f) {
-		g_set_error(err, TPO_TAPE_ERROR, TPO_TAPE_ERROR_TRUNCATED, "%s: header truncated",
-			    r->path);
+		g_set_error(err, TPO_TAPE_ERROR, TPO_TAPE_ERROR_TRUNCATED,
+			    "%s: header truncated at byte %zu", r->path, got);
 		return FALSE;
 	}
 	uint32_t version = tpo_tape_get32(f + 8), hsize = tpo_tape_get32(f + 12);
@@ -61,15 +61,18 @@ static gboolean parse_header(tpo_tape_reader *r, GError **err)
 	}
 	uint8_t *b = g_malloc(hsize);
 	memcpy(b, f, sizeof f);
-	if (!read_exact(r->f, b + sizeof f, hsize - sizeof f)) {
+	got = fread(b + sizeof f, 1, hsize - sizeof f, r->f);
+	if (got != hsize - sizeof f) {
 		g_free(b);
-		g_set_error(err, TPO_TAPE_ERROR, TPO_TAPE_ERROR_TRUNCATED, "%s: header truncated",
-			    r->path);
+		g_set_error(err, TPO_TAPE_ERROR, TPO_TAPE_ERROR_TRUNCATED,
+			    "%s: header truncated at byte %zu (its size is %u)", r->path,
+			    sizeof f + got, hsize);
 		return FALSE;
 	}
 	if (tpo_tape_crc32(0, b, hsize - 4) != tpo_tape_get32(b + hsize - 4)) {
 		g_free(b);
-		g_set_error(err, TPO_TAPE_ERROR, TPO_TAPE_ERROR_CRC, "%s: header CRC mismatch", r->path);
+		g_set_error(err, TPO_TAPE_ERROR, TPO_TAPE_ERROR_CRC,
+			    "%s: header CRC mismatch (bytes 0 to %u)", r->path, hsize);
 		return FALSE;
 	}
 	tpo_tape_header *h = &r->h;
@@ -114,7 +117,8 @@ static gboolean parse_header(tpo_tape_reader *r, GError **err)
 		ok = FALSE;
 	g_free(b);
 	if (!ok) {
-		g_set_error(err, TPO_TAPE_ERROR, TPO_TAPE_ERROR_FORMAT, "%s: malformed header", r->path);
+		g_set_error(err, TPO_TAPE_ERROR, TPO_TAPE_ERROR_FORMAT,
+			    "%s: malformed header (bytes 0 to %u)", r->path, hsize);
 		return FALSE;
 	}
 	r->shift = (unsigned)__builtin_ctz(h->page_size);
@@ -167,14 +171,18 @@ static int next_chunk(tpo_tape_reader *r, GError **err)
 		if (tpo_tape_get64(e + 4) != r->total || tpo_tape_get64(e + 12) != r->fetches ||
 		    tpo_tape_get64(e + 20) != r->evictions)
 			FAIL(r, TPO_TAPE_ERROR_FORMAT,
-			     "%s: end record counts %" G_GUINT64_FORMAT " entries, read %" G_GUINT64_FORMAT,
-			     r->path, tpo_tape_get64(e + 4), r->total);
+			     "%s: end record at byte %" G_GUINT64_FORMAT " counts %" G_GUINT64_FORMAT
+			     " entries, read %" G_GUINT64_FORMAT,
+			     r->path, r->offset, tpo_tape_get64(e + 4), r->total);
 		if ((r->h.flags & TPO_TAPE_F_COMPLETE) &&
 		    (r->h.fetches != r->fetches || r->h.evictions != r->evictions))
-			FAIL(r, TPO_TAPE_ERROR_FORMAT, "%s: header totals disagree with the entries",
-			     r->path);
+			FAIL(r, TPO_TAPE_ERROR_FORMAT,
+			     "%s: header totals disagree with the entries (end record at byte %"
+			     G_GUINT64_FORMAT ")", r->path, r->offset);
 		if (!(r->h.flags & TPO_TAPE_F_COMPLETE))
-			FAIL(r, TPO_TAPE_ERROR_TRUNCATED, "%s: header never finalised", r->path);
+			FAIL(r, TPO_TAPE_ERROR_TRUNCATED,
+			     "%s: header never finalised (end record at byte %" G_GUINT64_FORMAT ")",
+			     r->path, r->offset);
 		r->offset += sizeof e;
 		r->done = 1;
 		return 0;

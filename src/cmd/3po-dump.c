@@ -1,6 +1,10 @@
 /* 3po-dump — prints a .3pt trace: a summary (header, regions, totals) as text or JSON, the
- * accessed pages one per line, or every event. On a truncated or corrupt trace it prints what it
- * could read, then one line naming the offset on stderr, and exits 1. */
+ * accessed pages one per line, or every event; or draws it as a heat map. Given a .tape it
+ * prints that instead (dump_tape.c). On a truncated or corrupt file it prints what it could
+ * read, then one line naming the offset on stderr, and exits 1. */
+#include "dump.h"
+
+#include <tpo/tape.h>
 #include <tpo/trace.h>
 
 #include <errno.h>
@@ -14,11 +18,13 @@
 #include <time.h>
 
 static const char usage_text[] =
-	"Usage: 3po-dump [--pages | --events | --json] FILE\n"
+	"Usage: 3po-dump [--pages | --events | --json] [--heatmap FILE.png] TRACE\n"
+	"       3po-dump [--entries | --json] TAPE\n"
 	"\n"
-	"Print a 3PO trace file (.3pt), as written by 3po-run and 3po-attach.\n"
+	"Print a 3PO trace file (.3pt), as written by 3po-run, 3po-attach and 3po-convert, or\n"
+	"a tape (.tape), as written by 3po-sim -o. Which one FILE is comes from its first bytes.\n"
 	"\n"
-	"Modes (at most one):\n"
+	"Modes for a trace (at most one):\n"
 	"  (none)     A summary: the header (format version, page size, microset size, flags,\n"
 	"             pid, program, argv, start time), every region the trace maps (id,\n"
 	"             start-end, size, protection as rwx, flags, name), and the totals\n"
@@ -32,25 +38,48 @@ static const char usage_text[] =
 	"  --events   Every event, one per line: time since tracing began (seconds),\n"
 	"             thread, event type and its fields. For debugging.\n"
 	"  --json     The summary as one JSON object (addresses as \"0x...\" strings).\n"
+	"  --heatmap FILE.png\n"
+	"             Draw the trace as a PNG heat map (gnuplot): x = access number, y = the\n"
+	"             distinct pages sorted by address (gaps between regions take no room),\n"
+	"             darker where more accesses fall. Alone it prints nothing else; with a\n"
+	"             mode above it also prints that.\n"
+	"\n"
+	"Modes for a tape (at most one):\n"
+	"  (none)     A summary: the header (version, policy lru or min, flags, page size,\n"
+	"             local memory the tape was made for, lookahead, accesses and sequence\n"
+	"             hash of the trace), the trace it was made from (program, argv, pid,\n"
+	"             start time), and the totals counted from the entries (fetches,\n"
+	"             evictions, entries; \"(header says N)\" if the header disagrees).\n"
+	"  --entries  One line per entry, in tape order:\n"
+	"               1234 fetch 0x7f12345000\n"
+	"             the access number the entry comes before, fetch or evict, the page.\n"
+	"  --json     The summary as one JSON object (\"kind\": \"tape\").\n"
+	"\n"
 	"  -h, --help Show this help.\n"
 	"\n"
 	"A trace whose tracer was killed has no footer: its complete chunks are still\n"
-	"printed, the summary says \"footer missing (truncated trace)\".\n"
+	"printed, the summary says \"footer missing (truncated trace)\". Likewise a tape\n"
+	"without its end record prints its complete chunks.\n"
 	"\n"
 	"Exit status:\n"
-	"  0  the whole trace was read, footer included\n"
-	"  1  the file is not a trace, or is truncated or corrupt (what could be read is\n"
-	"     printed, then one line on stderr: \"3po-dump: FILE: MESSAGE\", naming the\n"
-	"     byte offset), or output failed\n"
-	"  2  bad usage\n"
+	"  0  the whole file was read, footer or end record included (and the heat map\n"
+	"     written)\n"
+	"  1  the file is not a trace or a tape, or is truncated or corrupt (what could be\n"
+	"     read is printed, then one line on stderr: \"3po-dump: FILE: MESSAGE\", naming\n"
+	"     the byte offset), the heat map could not be drawn, or output failed\n"
+	"  2  bad usage (also: --pages, --events or --heatmap on a tape, --entries on a\n"
+	"     trace)\n"
 	"\n"
 	"Examples:\n"
 	"  3po-dump m.3pt                        what was traced, and how it ended\n"
 	"  3po-dump --pages m.3pt | head         the first pages touched\n"
 	"  3po-dump --pages m.3pt | cut -d' ' -f3 | sort | uniq -c   touches per region page\n"
 	"  3po-dump --json m.3pt | jq .totals\n"
+	"  3po-dump --heatmap m.png m.3pt        the access pattern as a picture\n"
+	"  3po-dump m.tape                       which run, which size, how many fetches\n"
+	"  3po-dump --entries m.tape | grep -c evict\n"
 	"\n"
-	"The file format is described in docs/trace-format.md.\n";
+	"The file formats are described in docs/trace-format.md and docs/tape-format.md.\n";
 
 /* ---- a set of 64-bit keys (distinct pages, threads) ---- */
 
@@ -208,7 +237,7 @@ static char *wait_status_str(int32_t st)
 	return g_strdup_printf("wait status 0x%x", (unsigned)st);
 }
 
-static char *time_str(uint64_t ns)
+char *time_str(uint64_t ns)
 {
 	time_t t = (time_t)(ns / 1000000000u);
 	struct tm tm;
@@ -218,7 +247,7 @@ static char *time_str(uint64_t ns)
 	return g_strdup_printf("%s.%09" PRIu64 "Z", buf, ns % 1000000000u);
 }
 
-static void json_string(FILE *o, const char *s)
+void json_string(FILE *o, const char *s)
 {
 	fputc('"', o);
 	for (const unsigned char *p = (const unsigned char *)s; *p;) {
@@ -534,48 +563,15 @@ static void print_event(const tpo_event *ev)
 
 /* ---- main ---- */
 
-enum mode { MODE_SUMMARY, MODE_PAGES, MODE_EVENTS, MODE_JSON };
-
 static int usage_error(const char *msg)
 {
 	fprintf(stderr, "3po-dump: %s\nTry '3po-dump --help'.\n", msg);
 	return 2;
 }
 
-int main(int argc, char **argv)
+/* Prints the trace at file in mode; the exit status. */
+static int dump_trace(const char *file, enum dump_mode mode)
 {
-	static const struct option opts[] = {
-		{ "pages", no_argument, NULL, 'p' },
-		{ "events", no_argument, NULL, 'e' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	enum mode mode = MODE_SUMMARY;
-	int nmodes = 0, c;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'p': mode = MODE_PAGES; nmodes++; break;
-		case 'e': mode = MODE_EVENTS; nmodes++; break;
-		case 'j': mode = MODE_JSON; nmodes++; break;
-		case 'h': fputs(usage_text, stdout); return 0;
-		default: {
-			char msg[128];
-			if (optopt)
-				snprintf(msg, sizeof msg, "unknown option '-%c'", optopt);
-			else
-				snprintf(msg, sizeof msg, "unknown option '%s'", argv[optind - 1]);
-			return usage_error(msg);
-		}
-		}
-	}
-	if (nmodes > 1)
-		return usage_error("--pages, --events and --json exclude each other");
-	if (optind + 1 != argc)
-		return usage_error(optind == argc ? "no trace file given" : "more than one trace file given");
-	const char *file = argv[optind];
-
 	GError *err = NULL;
 	tpo_trace_reader *r = tpo_trace_reader_open(file, &err);
 	if (!r) {
@@ -606,6 +602,9 @@ int main(int argc, char **argv)
 		case MODE_JSON:
 			summary_add(&s, &ev);
 			break;
+		case MODE_ENTRIES:
+		case MODE_NONE:
+			break;
 		}
 	}
 	const tpo_trace_footer *f = tpo_trace_reader_footer(r);
@@ -632,4 +631,72 @@ int main(int argc, char **argv)
 	g_free(s.threads.slot);
 	tpo_trace_reader_close(r);
 	return status;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "pages", no_argument, NULL, 'p' },
+		{ "events", no_argument, NULL, 'e' },
+		{ "entries", no_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "heatmap", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum dump_mode mode = MODE_SUMMARY;
+	const char *heatmap = NULL;
+	int nmodes = 0, c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': mode = MODE_PAGES; nmodes++; break;
+		case 'e': mode = MODE_EVENTS; nmodes++; break;
+		case 'n': mode = MODE_ENTRIES; nmodes++; break;
+		case 'j': mode = MODE_JSON; nmodes++; break;
+		case 'm': heatmap = optarg; break;
+		case 'h': fputs(usage_text, stdout); return 0;
+		case ':': {
+			char msg[128];
+			snprintf(msg, sizeof msg, "option '%s' needs an argument", argv[optind - 1]);
+			return usage_error(msg);
+		}
+		default: {
+			char msg[128];
+			if (optopt)
+				snprintf(msg, sizeof msg, "unknown option '-%c'", optopt);
+			else
+				snprintf(msg, sizeof msg, "unknown option '%s'", argv[optind - 1]);
+			return usage_error(msg);
+		}
+		}
+	}
+	if (nmodes > 1)
+		return usage_error("--pages, --events, --entries and --json exclude each other");
+	if (optind + 1 != argc)
+		return usage_error(optind == argc ? "no file given" : "more than one file given");
+	const char *file = argv[optind];
+	if (heatmap && !nmodes)
+		mode = MODE_NONE;
+
+	if (dump_is_tape(file)) {
+		if (heatmap)
+			return usage_error("--heatmap draws a trace; this file is a tape");
+		if (mode == MODE_PAGES || mode == MODE_EVENTS)
+			return usage_error("this file is a tape: it has --entries, not --pages or --events");
+		return dump_tape(file, mode);
+	}
+	if (mode == MODE_ENTRIES)
+		return usage_error("--entries lists a tape; this file is not one (see --pages)");
+	if (heatmap) {
+		GError *err = NULL;
+		if (!tpo_heatmap_png(file, heatmap, 0, 0, &err)) {
+			fprintf(stderr, "3po-dump: %s: %s\n", heatmap, err->message);
+			g_error_free(err);
+			return 1;
+		}
+		if (mode == MODE_NONE)
+			return 0;
+	}
+	return dump_trace(file, mode);
 }
