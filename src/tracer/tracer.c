@@ -1,5 +1,6 @@
-/* tracer.c — the supervisor: launches the program under ptrace, follows its threads, forks and
- * execs, dispatches every stop (faults, system calls, signals, events), and finishes the trace. */
+/* tracer.c — the supervisor's core: follows a traced process's threads, forks and execs, and
+ * dispatches every stop (faults, system calls, signals, events); also parks every thread for a
+ * detach. Starting the trace is launch.c's (3po-run) or attach.c's (3po-attach) job. */
 #define _GNU_SOURCE
 #include "tracer/tracer.h"
 
@@ -18,39 +19,8 @@
 #include <unistd.h>
 #include <linux/sched.h>
 
-#define PTRACE_OPTIONS (PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | \
-                        PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL)
 
-static volatile sig_atomic_t forward_pid;
-
-/* Signals sent to the supervisor by a process (kill, timeout) go to the program, as if the
- * supervisor were not there; those from the terminal reached the program already. */
-static void on_signal(int sig, siginfo_t *si, void *uc)
-{
-	(void)uc;
-	if (forward_pid > 0 && si->si_code <= 0)
-		kill(forward_pid, sig);
-}
-
-static void install_forwarding(int pid)
-{
-	forward_pid = pid;
-	struct sigaction sa = {0};
-	sa.sa_sigaction = on_signal;
-	sa.sa_flags = SA_SIGINFO | SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
-	for (size_t i = 0; i < G_N_ELEMENTS(sigs); i++) {
-		struct sigaction old;
-		/* a signal we were started ignoring stays ignored, as the program inherits it so */
-		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
-			continue;
-		sigaction(sigs[i], &sa, NULL);
-	}
-	signal(SIGPIPE, SIG_IGN);
-}
-
-static tpo_thread *thread_new(tpo_tracer *t, int tid, tpo_proc *p)
+tpo_thread *tpo_tr_thread_new(tpo_tracer *t, int tid, tpo_proc *p)
 {
 	tpo_thread *th = g_new0(tpo_thread, 1);
 	th->tid = tid;
@@ -61,7 +31,7 @@ static tpo_thread *thread_new(tpo_tracer *t, int tid, tpo_proc *p)
 	return th;
 }
 
-static void thread_free(tpo_tracer *t, tpo_thread *th)
+void tpo_tr_thread_free(tpo_tracer *t, tpo_thread *th)
 {
 	g_hash_table_remove(t->threads, GINT_TO_POINTER(th->tid));
 	tpo_proc_unref(t, th->proc);
@@ -69,7 +39,7 @@ static void thread_free(tpo_tracer *t, tpo_thread *th)
 	g_free(th);
 }
 
-static void thread_gone(tpo_tracer *t, tpo_thread *th, int status)
+void tpo_tr_thread_gone(tpo_tracer *t, tpo_thread *th, int status)
 {
 	tpo_proc *p = th->proc;
 	tpo_event ev = {.type = TPO_EV_THREAD_EXIT, .time_ns = tpo_now_ns() - t->t0_ns, .tid = th->tid};
@@ -84,7 +54,7 @@ static void thread_gone(tpo_tracer *t, tpo_thread *th, int status)
 		t->main_done = true;
 	}
 	tpo_proc_unpin(p, th->tid, &t->ops);
-	thread_free(t, th);
+	tpo_tr_thread_free(t, th);
 }
 
 bool tpo_tr_run_ops(tpo_tracer *t, tpo_thread *th, const tpo_ops *ops,
@@ -102,13 +72,13 @@ bool tpo_tr_run_ops(tpo_tracer *t, tpo_thread *th, const tpo_ops *ops,
 			syscall(SYS_tgkill, th->proc->pid, th->tid, st.stashed[i]);
 	}
 	if (st.gone) {
-		thread_gone(t, th, st.exit_status);
+		tpo_tr_thread_gone(t, th, st.exit_status);
 		return false;
 	}
 	return ok;
 }
 
-static void resume(tpo_thread *th, int sig)
+void tpo_tr_resume(tpo_thread *th, int sig)
 {
 	if (!sig && th->pending_sig) {
 		sig = th->pending_sig;
@@ -135,6 +105,23 @@ static void await_first_stop(tpo_tracer *t, int tid)
 		;
 }
 
+void tpo_tr_remove_scratch(int tid, tpo_proc *p, const struct user_regs_struct *regs, tpo_remote_status *st)
+{
+	tpo_ops ops;
+	tpo_ops_init(&ops);
+	uint64_t a[2] = {p->scratch, TPO_SCRATCH_SIZE};
+	tpo_ops_syscall(&ops, SYS_munmap, 2, a);
+	uint8_t saved[64];
+	/* the call cannot run from the page it removes: borrow the bytes at the thread's rip */
+	if (tpo_remote_read(p->memfd, regs->rip, saved, sizeof saved)) {
+		tpo_remote_run(tid, p->memfd, regs->rip, sizeof saved, &ops, regs, regs, NULL, st);
+		if (!st->gone)
+			tpo_remote_write(p->memfd, regs->rip, saved, sizeof saved);
+	}
+	tpo_ops_free(&ops);
+	p->scratch = 0;
+}
+
 /* A forked child starts with our protections and scratch page: give it back its own protections,
  * remove the page, and let it go untraced. */
 static void release_fork_child(tpo_tracer *t, tpo_proc *parent, int child)
@@ -151,17 +138,8 @@ static void release_fork_child(tpo_tracer *t, tpo_proc *parent, int child)
 	if (ptrace(PTRACE_GETREGS, child, 0, &regs) == 0) {
 		tpo_remote_status st = {.deferred = &t->deferred};
 		bool ok = tpo_remote_run(child, p->memfd, p->scratch, TPO_SCRATCH_CODE, &ops, &regs, &regs, NULL, &st);
-		if (ok) {
-			tpo_ops_reset(&ops);
-			uint64_t a[2] = {p->scratch, TPO_SCRATCH_SIZE};
-			tpo_ops_syscall(&ops, SYS_munmap, 2, a);
-			uint8_t saved[64];
-			if (tpo_remote_read(p->memfd, regs.rip, saved, sizeof saved)) {
-				tpo_remote_run(child, p->memfd, regs.rip, sizeof saved, &ops, &regs, &regs, NULL, &st);
-				if (!st.gone)
-					tpo_remote_write(p->memfd, regs.rip, saved, sizeof saved);
-			}
-		}
+		if (ok)
+			tpo_tr_remove_scratch(child, p, &regs, &st);
 		(void)tmp;
 		if (!st.gone)
 			ptrace(PTRACE_DETACH, child, 0, st.nstashed ? st.stashed[0] : 0);
@@ -191,12 +169,14 @@ static void on_new_child(tpo_tracer *t, tpo_thread *th, int event, int child)
 		release_fork_child(t, th->proc, child);
 		return;
 	}
-	tpo_thread *c = thread_new(t, child, th->proc);
+	tpo_thread *c = tpo_tr_thread_new(t, child, th->proc);
 	c->vfork_child = event == PTRACE_EVENT_VFORK || !(flags & CLONE_THREAD);
 	tpo_event ev = {.type = TPO_EV_THREAD_START, .time_ns = tpo_now_ns() - t->t0_ns, .tid = child};
 	tpo_tr_emit(t, &ev);
 	await_first_stop(t, child);
-	resume(c, 0);
+	tpo_tr_resume(c, 0);
+	if (t->detaching)
+		ptrace(PTRACE_INTERRUPT, child, 0, 0);
 }
 
 static void on_exec(tpo_tracer *t, tpo_thread *th)
@@ -206,7 +186,7 @@ static void on_exec(tpo_tracer *t, tpo_thread *th)
 	if (th->vfork_child) {
 		/* a vfork child became a program of its own: not ours to trace */
 		ptrace(PTRACE_DETACH, th->tid, 0, 0);
-		thread_free(t, th);
+		tpo_tr_thread_free(t, th);
 		return;
 	}
 	tpo_proc *p = th->proc;
@@ -215,7 +195,7 @@ static void on_exec(tpo_tracer *t, tpo_thread *th)
 	for (GList *l = all; l; l = l->next) {
 		tpo_thread *o = l->data;
 		if (o != th && o->proc == p && !o->vfork_child)
-			thread_free(t, o);
+			tpo_tr_thread_free(t, o);
 	}
 	g_list_free(all);
 	if ((int)former != th->tid) {
@@ -258,7 +238,7 @@ static void handle_stop(tpo_tracer *t, tpo_thread *th, int status)
 	int event = status >> 16;
 	if (sig == (SIGTRAP | 0x80)) {
 		if (tpo_syscall_stop(t, th) && g_hash_table_contains(t->threads, GINT_TO_POINTER(tid)))
-			resume(th, 0);
+			tpo_tr_resume(th, 0);
 		return;
 	}
 	if (event) {
@@ -274,6 +254,10 @@ static void handle_stop(tpo_tracer *t, tpo_thread *th, int status)
 			on_exec(t, th);
 			break;
 		case PTRACE_EVENT_STOP:
+			if (t->detaching) {
+				th->parked = true; /* stays stopped until we detach */
+				return;
+			}
 			if (is_stop_signal(sig)) {
 				ptrace(PTRACE_LISTEN, tid, 0, 0); /* group-stop: stay stopped, as untraced */
 				return;
@@ -283,17 +267,17 @@ static void handle_stop(tpo_tracer *t, tpo_thread *th, int status)
 			break;
 		}
 		if (g_hash_table_contains(t->threads, GINT_TO_POINTER(tid)))
-			resume(th, 0);
+			tpo_tr_resume(th, 0);
 		return;
 	}
 	siginfo_t si;
 	if (ptrace(PTRACE_GETSIGINFO, tid, 0, &si) < 0) {
-		resume(th, 0);
+		tpo_tr_resume(th, 0);
 		return;
 	}
 	if (sig == SIGSEGV && tpo_fault_handle(t, th, &si)) {
 		if (g_hash_table_contains(t->threads, GINT_TO_POINTER(tid)))
-			resume(th, 0);
+			tpo_tr_resume(th, 0);
 		return;
 	}
 	if (sig == SIGSEGV && getenv("TPO_DEBUG"))
@@ -302,12 +286,38 @@ static void handle_stop(tpo_tracer *t, tpo_thread *th, int status)
 		        tpo_regions_page_traced(&th->proc->regions, (uint64_t)si.si_addr));
 	if (sig == SIGSEGV)
 		tpo_segv_delivered(th->proc);
-	resume(th, sig);
+	tpo_tr_resume(th, sig);
 }
 
-static void event_loop(tpo_tracer *t)
+/* Asks every thread to stop (for a detach); each reports a PTRACE_EVENT_STOP and is parked. */
+static void start_detach(tpo_tracer *t)
+{
+	t->detaching = true;
+	GHashTableIter it;
+	gpointer v;
+	g_hash_table_iter_init(&it, t->threads);
+	while (g_hash_table_iter_next(&it, NULL, &v))
+		ptrace(PTRACE_INTERRUPT, ((tpo_thread *)v)->tid, 0, 0);
+}
+
+static bool all_parked(tpo_tracer *t)
+{
+	GHashTableIter it;
+	gpointer v;
+	g_hash_table_iter_init(&it, t->threads);
+	while (g_hash_table_iter_next(&it, NULL, &v))
+		if (!((tpo_thread *)v)->parked)
+			return false;
+	return true;
+}
+
+void tpo_tr_event_loop(tpo_tracer *t)
 {
 	while (g_hash_table_size(t->threads)) {
+		if (t->stop_requested && *t->stop_requested && !t->detaching)
+			start_detach(t);
+		if (t->detaching && all_parked(t))
+			return;
 		int status;
 		pid_t tid;
 		tpo_deferred *d = g_queue_pop_head(&t->deferred);
@@ -330,7 +340,7 @@ static void event_loop(tpo_tracer *t)
 			continue;
 		}
 		if (WIFEXITED(status) || WIFSIGNALED(status)) {
-			thread_gone(t, th, status);
+			tpo_tr_thread_gone(t, th, status);
 			continue;
 		}
 		if (WIFSTOPPED(status))
@@ -338,26 +348,19 @@ static void event_loop(tpo_tracer *t)
 	}
 }
 
-static int pick_cpu(void)
+
+void tpo_tr_init(tpo_tracer *t, const tpo_trace_options *opt)
 {
-	cpu_set_t set;
-	if (sched_getaffinity(0, sizeof set, &set) < 0)
-		return -1;
-	for (int c = CPU_SETSIZE - 1; c >= 0; c--)
-		if (CPU_ISSET(c, &set))
-			return c;
-	return -1;
+	memset(t, 0, sizeof *t);
+	t->opt = *opt;
+	t->threads = g_hash_table_new(g_direct_hash, g_direct_equal);
+	t->procs = g_hash_table_new(g_direct_hash, g_direct_equal);
+	t->orphans = g_hash_table_new(g_direct_hash, g_direct_equal);
+	g_queue_init(&t->deferred);
+	tpo_ops_init(&t->ops);
 }
 
-static void pin_to(int pid, int cpu)
-{
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(pid, sizeof set, &set);
-}
-
-static void tracer_free(tpo_tracer *t)
+void tpo_tr_free(tpo_tracer *t)
 {
 	g_hash_table_destroy(t->threads);
 	g_hash_table_destroy(t->procs);
@@ -365,116 +368,4 @@ static void tracer_free(tpo_tracer *t)
 	g_queue_clear_full(&t->deferred, g_free);
 	tpo_ops_free(&t->ops);
 	g_clear_error(&t->error);
-}
-
-gboolean tpo_trace_launch(const tpo_trace_options *opt, tpo_trace_result *res, GError **err)
-{
-	memset(res, 0, sizeof *res);
-	int go[2], failed[2];
-	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(failed, O_CLOEXEC) < 0) {
-		g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_IO, "pipe: %s", g_strerror(errno));
-		return FALSE;
-	}
-	int cpu = opt->pin ? pick_cpu() : -1;
-	if (cpu >= 0)
-		pin_to(0, cpu);
-	pid_t pid = fork();
-	if (pid < 0) {
-		g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_IO, "fork: %s", g_strerror(errno));
-		return FALSE;
-	}
-	if (pid == 0) {
-		char c;
-		close(go[1]);
-		close(failed[0]);
-		if (read(go[0], &c, 1) != 1)
-			_exit(127);
-		execvp(opt->argv[0], opt->argv);
-		int e = errno;
-		if (write(failed[1], &e, sizeof e) < 0)
-			_exit(127);
-		_exit(e == ENOENT ? 127 : 126);
-	}
-	close(go[0]);
-	close(failed[1]);
-
-	tpo_tracer t = {0};
-	t.opt = *opt;
-	t.threads = g_hash_table_new(g_direct_hash, g_direct_equal);
-	t.procs = g_hash_table_new(g_direct_hash, g_direct_equal);
-	t.orphans = g_hash_table_new(g_direct_hash, g_direct_equal);
-	g_queue_init(&t.deferred);
-	tpo_ops_init(&t.ops);
-	t.main_pid = pid;
-
-	if (ptrace(PTRACE_SEIZE, pid, 0, PTRACE_OPTIONS) < 0) {
-		g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_IO, "ptrace(PTRACE_SEIZE): %s", g_strerror(errno));
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		tracer_free(&t);
-		return FALSE;
-	}
-	struct timespec rt;
-	clock_gettime(CLOCK_REALTIME, &rt);
-	char *found = g_find_program_in_path(opt->argv[0]);
-	tpo_trace_header h = {.version = TPO_TRACE_VERSION, .page_size = (uint32_t)sysconf(_SC_PAGESIZE),
-	                      .microset_size = opt->microset, .pid = pid,
-	                      .start_time_ns = (uint64_t)rt.tv_sec * 1000000000ull + (uint64_t)rt.tv_nsec,
-	                      .program = found ? found : (char *)opt->argv[0]};
-	h.argc = 0;
-	while (opt->argv[h.argc])
-		h.argc++;
-	h.argv = (char **)opt->argv;
-	t.w = tpo_trace_writer_open(opt->output, &h, err);
-	g_free(found);
-	if (!t.w) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, __WALL);
-		tracer_free(&t);
-		return FALSE;
-	}
-	tpo_proc *p = tpo_proc_new(&t, pid);
-	p->main = true;
-	thread_new(&t, pid, p);
-	t.t0_ns = tpo_now_ns();
-	t.last_flush_ns = t.t0_ns;
-	install_forwarding(pid);
-	if (write(go[1], "g", 1) != 1) {
-		/* the child died before it could run: the loop reports its status */
-	}
-	close(go[1]);
-	event_loop(&t);
-	forward_pid = 0;
-
-	int e = 0;
-	ssize_t got = read(failed[0], &e, sizeof e);
-	close(failed[0]);
-	res->launched = got != (ssize_t)sizeof e;
-	res->exec_errno = res->launched ? 0 : e;
-	res->status = t.main_status;
-	t.tot.end_reason = WIFSIGNALED(t.main_status) ? TPO_END_KILLED : TPO_END_EXITED;
-	if (t.error)
-		t.tot.end_reason = TPO_END_ERROR;
-	t.tot.exit_status = t.main_status;
-	t.tot.duration_ns = tpo_now_ns() - t.t0_ns;
-	res->footer = t.tot;
-	res->syscall_stops = t.syscall_stops;
-	res->pins = t.pins_made;
-	res->restarts = t.restarts;
-	res->stale_faults = t.stale_faults;
-	gboolean ok = TRUE;
-	if (t.error) {
-		g_propagate_error(err, t.error);
-		t.error = NULL;
-		tpo_trace_writer_abandon(t.w);
-		ok = FALSE;
-	} else {
-		ok = tpo_trace_writer_close(t.w, &t.tot, err);
-	}
-	if (!res->launched && ok) {
-		g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_IO, "cannot run '%s': %s", opt->argv[0], g_strerror(e));
-		ok = FALSE;
-	}
-	tracer_free(&t);
-	return ok;
 }

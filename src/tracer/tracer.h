@@ -4,7 +4,9 @@
 #define TPO_TRACER_H
 
 #include <stdbool.h>
+#include <signal.h>
 #include <stdint.h>
+#include <sys/ptrace.h>
 #include <sys/types.h>
 #include <sys/user.h>
 #include <glib.h>
@@ -14,6 +16,9 @@
 #include "tracer/ops.h"
 #include "tracer/regions.h"
 #include "tracer/remote.h"
+
+#define TPO_PTRACE_OPTIONS (PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | \
+                            PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC)
 
 #define TPO_PAGE 4096ull
 #define TPO_PAGE_DOWN(a) ((uint64_t)(a) & ~(TPO_PAGE - 1))
@@ -56,6 +61,7 @@ typedef struct tpo_thread {
 	int repairs;           /* consecutive repairs of the same stale fault */
 	GArray *evicted;       /* pages this thread's last fault evicted from the microset */
 	int pending_sig;       /* signal to deliver on next resume */
+	bool parked;           /* stopped for a detach */
 } tpo_thread;
 
 typedef struct tpo_tracer {
@@ -73,6 +79,8 @@ typedef struct tpo_tracer {
 	tpo_trace_footer tot;
 	tpo_ops ops;           /* scratch batch */
 	GError *error;         /* first fatal trace-writing error */
+	volatile sig_atomic_t *stop_requested; /* set (by a signal handler) to detach */
+	bool detaching;        /* every thread was asked to stop */
 	uint64_t syscall_stops, pins_made, restarts, stale_faults;
 } tpo_tracer;
 
@@ -98,6 +106,18 @@ void tpo_proc_unpin(tpo_proc *p, int tid, tpo_ops *ops);
 void tpo_proc_untrace_ops(tpo_proc *p, tpo_ops *ops);
 /* Loads /proc/PID/maps, maps the scratch page, emits regions, protects every traced page. */
 bool tpo_proc_setup(tpo_tracer *t, tpo_proc *p, tpo_thread *th);
+
+/* the supervisor's core (tracer.c) */
+void tpo_tr_init(tpo_tracer *t, const tpo_trace_options *opt);
+void tpo_tr_free(tpo_tracer *t);
+tpo_thread *tpo_tr_thread_new(tpo_tracer *t, int tid, tpo_proc *p);
+void tpo_tr_thread_free(tpo_tracer *t, tpo_thread *th);
+void tpo_tr_thread_gone(tpo_tracer *t, tpo_thread *th, int status);
+void tpo_tr_resume(tpo_thread *th, int sig);
+/* Runs until no thread is left, or (after *stop_requested) until every thread is parked. */
+void tpo_tr_event_loop(tpo_tracer *t);
+/* Unmaps the scratch page, running the munmap from bytes borrowed at the thread's rip. */
+void tpo_tr_remove_scratch(int tid, tpo_proc *p, const struct user_regs_struct *regs, tpo_remote_status *st);
 
 /* running a batch in a stopped thread, then leaving it stopped with regs (tracer.c) */
 bool tpo_tr_run_ops(tpo_tracer *t, tpo_thread *th, const tpo_ops *ops,
