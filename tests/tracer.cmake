@@ -32,6 +32,7 @@ add_test(NAME hazard_matmul_threads_m1 COMMAND ${IT}/compare.sh ${BIN} --microse
 add_test(NAME tracer_page_sequence COMMAND ${IT}/page_sequence.sh ${BIN} ${TB}/hz_page_sequence)
 add_test(NAME tracer_matmul COMMAND ${IT}/matmul_trace.sh ${BIN} -n 256)
 add_test(NAME tracer_cli COMMAND ${IT}/cli.sh ${BIN})
+add_test(NAME tracer_attach COMMAND ${IT}/attach.sh ${BIN} ${TB}/hz_long_runner)
 add_test(NAME tracer_interrupt COMMAND ${IT}/interrupt.sh ${BIN} ${TB}/hz_long_runner)
 
 

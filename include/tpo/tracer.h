@@ -27,6 +27,7 @@ typedef struct tpo_trace_result {
 	int status;              /* wait status of the program */
 	bool launched;           /* the program was started (exec succeeded) */
 	int exec_errno;          /* why exec failed, when it did */
+	bool detached;           /* attach mode: we let go of a still running program */
 	tpo_trace_footer footer;
 	uint64_t syscall_stops, pins, restarts, stale_faults;
 	uint64_t regions_traced;
@@ -36,5 +37,10 @@ typedef struct tpo_trace_result {
  * if tracing could not start or the trace could not be written; res is filled in either case
  * as far as known. */
 gboolean tpo_trace_launch(const tpo_trace_options *opt, tpo_trace_result *res, GError **err);
+
+/* Attaches to every thread of running process pid, traces until SIGINT/SIGTERM/SIGHUP, the
+ * duration (seconds, 0 = none) or the process's exit, then detaches leaving nothing behind. */
+gboolean tpo_trace_attach(const tpo_trace_options *opt, int pid, double duration, tpo_trace_result *res,
+                          GError **err);
 
 #endif

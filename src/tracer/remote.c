@@ -104,6 +104,8 @@ static bool wait_trap(int tid, uint64_t trap, tpo_remote_status *st)
 			}
 			stash(st, sig); /* redelivered by the caller once the registers are back */
 		}
+		if (event == PTRACE_EVENT_STOP)
+			st->interrupted = true; /* the caller asks again once the thread is itself again */
 		/* PTRACE_EVENT_STOP (group stop or interrupt) and anything else: keep going. */
 		if (ptrace(PTRACE_CONT, tid, 0, 0) < 0)
 			return false;

@@ -32,6 +32,7 @@ typedef struct tpo_remote_status {
 	int nstashed;
 	bool gone;         /* the tracee died; *exit_status holds its wait status */
 	int exit_status;
+	bool interrupted;  /* a PTRACE_INTERRUPT stop was passed over meanwhile */
 	GQueue *deferred;  /* where stops of other threads seen meanwhile go (tpo_deferred), or NULL */
 } tpo_remote_status;
 

@@ -13,6 +13,11 @@ static void protect_all(void *arg, uint64_t s, uint64_t e, uint32_t prot)
 
 bool tpo_proc_setup(tpo_tracer *t, tpo_proc *p, tpo_thread *th)
 {
+	return tpo_proc_prepare(t, p, th) && tpo_proc_protect_all(t, p, th);
+}
+
+bool tpo_proc_prepare(tpo_tracer *t, tpo_proc *p, tpo_thread *th)
+{
 	GError *err = NULL;
 	if (!tpo_regions_load_maps(&p->regions, p->pid, &err)) {
 		g_clear_error(&err);
@@ -24,6 +29,11 @@ bool tpo_proc_setup(tpo_tracer *t, tpo_proc *p, tpo_thread *th)
 		return false;
 	tpo_regions_map(&p->regions, p->scratch, p->scratch + TPO_SCRATCH_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC,
 	                TPO_RF_PRIVATE | TPO_RF_ANON | TPO_RF_SPECIAL, 0, "[3po]");
+	return true;
+}
+
+bool tpo_proc_protect_all(tpo_tracer *t, tpo_proc *p, tpo_thread *th)
+{
 	for (guint i = 0; i < p->regions.v->len; i++) {
 		const tpo_region *r = &g_array_index(p->regions.v, tpo_region, i);
 		if (r->start != p->scratch)

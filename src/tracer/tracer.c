@@ -75,6 +75,8 @@ bool tpo_tr_run_ops(tpo_tracer *t, tpo_thread *th, const tpo_ops *ops,
 		tpo_tr_thread_gone(t, th, st.exit_status);
 		return false;
 	}
+	if (st.interrupted && t->detaching)
+		ptrace(PTRACE_INTERRUPT, th->tid, 0, 0); /* the detach's request, passed over above */
 	return ok;
 }
 

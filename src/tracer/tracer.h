@@ -106,6 +106,9 @@ void tpo_proc_unpin(tpo_proc *p, int tid, tpo_ops *ops);
 void tpo_proc_untrace_ops(tpo_proc *p, tpo_ops *ops);
 /* Loads /proc/PID/maps, maps the scratch page, emits regions, protects every traced page. */
 bool tpo_proc_setup(tpo_tracer *t, tpo_proc *p, tpo_thread *th);
+/* The two halves of tpo_proc_setup: maps + scratch page; then regions logged and protected. */
+bool tpo_proc_prepare(tpo_tracer *t, tpo_proc *p, tpo_thread *th);
+bool tpo_proc_protect_all(tpo_tracer *t, tpo_proc *p, tpo_thread *th);
 
 /* the supervisor's core (tracer.c) */
 void tpo_tr_init(tpo_tracer *t, const tpo_trace_options *opt);

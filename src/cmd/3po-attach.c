@@ -1,0 +1,152 @@
+/* 3po-attach — joins a running process, traces its page accesses for a while, and detaches
+ * leaving it running as if never traced. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "tpo/tracer.h"
+
+#define DEFAULT_MICROSET 64
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "Usage: 3po-attach [OPTIONS] PID\n"
+	        "Attach to every thread of running process PID, record the pages of memory it touches,\n"
+	        "and detach: on Ctrl-C, SIGTERM or SIGHUP, after --duration, or when the process exits.\n"
+	        "On detach every page protection is what the program had set, the tracer's page is\n"
+	        "unmapped, and the program runs on as if never traced.\n"
+	        "\n"
+	        "Options:\n"
+	        "  -o, --output FILE      write the trace to FILE (default: attach-PID.3pt)\n"
+	        "  -d, --duration SECS    detach after SECS seconds (decimals allowed)\n"
+	        "  -m, --microset N       pages open at once (default %d), as for 3po-run\n"
+	        "  -r, --regions LIST     anon, heap, data, all (default all), as for 3po-run\n"
+	        "  -q, --quiet            no summary on stderr\n"
+	        "  -v, --verbose          more detail in the summary\n"
+	        "  -h, --help             this help\n"
+	        "\n"
+	        "Exit status: 0 when the trace was written (whether we detached or the process exited),\n"
+	        "1 if attaching or writing failed (no such process, permission denied, already traced,\n"
+	        "a zombie, our own pid), 2 for a bad command line.\n"
+	        "Example: 3po-attach -d 2 -o m.3pt $(pgrep matmul)\n",
+	        DEFAULT_MICROSET);
+}
+
+static int parse_regions(const char *s, uint32_t *sel)
+{
+	*sel = 0;
+	char **parts = g_strsplit(s, ",", -1);
+	int ok = 1;
+	for (char **p = parts; *p; p++) {
+		if (!strcmp(*p, "anon"))
+			*sel |= TPO_SEL_ANON;
+		else if (!strcmp(*p, "heap"))
+			*sel |= TPO_SEL_HEAP;
+		else if (!strcmp(*p, "data"))
+			*sel |= TPO_SEL_DATA;
+		else if (!strcmp(*p, "all"))
+			*sel |= TPO_SEL_DEFAULT;
+		else
+			ok = 0;
+	}
+	g_strfreev(parts);
+	return ok && *sel;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"output", required_argument, 0, 'o'}, {"duration", required_argument, 0, 'd'},
+		{"microset", required_argument, 0, 'm'}, {"regions", required_argument, 0, 'r'},
+		{"quiet", no_argument, 0, 'q'}, {"verbose", no_argument, 0, 'v'},
+		{"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+	};
+	tpo_trace_options opt = {.microset = DEFAULT_MICROSET, .select = TPO_SEL_DEFAULT, .verbose = 1};
+	const char *output = NULL;
+	double duration = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, "o:d:m:r:qvh", longopts, NULL)) != -1) {
+		char *end;
+		switch (c) {
+		case 'o':
+			output = optarg;
+			break;
+		case 'd':
+			errno = 0;
+			duration = strtod(optarg, &end);
+			if (errno || *end || end == optarg || !(duration > 0) || duration > 1e9) {
+				fprintf(stderr, "3po-attach: --duration wants a positive number of seconds, not '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'm': {
+			errno = 0;
+			unsigned long n = strtoul(optarg, &end, 10);
+			if (errno || *end || !*optarg || n < 1 || n > 1000000 || optarg[0] == '-') {
+				fprintf(stderr, "3po-attach: --microset wants a whole number from 1 to 1000000, not '%s'\n", optarg);
+				return 2;
+			}
+			opt.microset = (unsigned)n;
+			break;
+		}
+		case 'r':
+			if (!parse_regions(optarg, &opt.select)) {
+				fprintf(stderr, "3po-attach: --regions wants a list of anon, heap, data, all; not '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'q':
+			opt.verbose = 0;
+			break;
+		case 'v':
+			opt.verbose = 2;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			fprintf(stderr, "Try '3po-attach --help' for more information.\n");
+			return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "3po-attach: %s\nTry '3po-attach --help' for more information.\n",
+		        optind >= argc ? "no process id given" : "give exactly one process id");
+		return 2;
+	}
+	char *end;
+	errno = 0;
+	long pid = strtol(argv[optind], &end, 10);
+	if (errno || *end || end == argv[optind] || pid <= 0 || pid > 0x3fffffff) {
+		fprintf(stderr, "3po-attach: '%s' is not a process id\n", argv[optind]);
+		return 2;
+	}
+	char *def = NULL;
+	if (!output)
+		output = def = g_strdup_printf("attach-%ld.3pt", pid);
+	opt.output = output;
+	tpo_trace_result res;
+	GError *err = NULL;
+	gboolean ok = tpo_trace_attach(&opt, (int)pid, duration, &res, &err);
+	if (!ok)
+		fprintf(stderr, "3po-attach: %s\n", err ? err->message : "tracing failed");
+	g_clear_error(&err);
+	if (ok && opt.verbose) {
+		const tpo_trace_footer *f = &res.footer;
+		fprintf(stderr, "3po-attach: %s: %" PRIu64 " pages recorded, %" PRIu64 " faults, %" PRIu64
+		        " microsets, %.3f s; ", output, f->accesses, f->faults, f->microsets, (double)f->duration_ns / 1e9);
+		if (res.detached)
+			fprintf(stderr, "detached from process %ld\n", pid);
+		else if (WIFSIGNALED(res.status))
+			fprintf(stderr, "process %ld was killed by signal %d\n", pid, WTERMSIG(res.status));
+		else
+			fprintf(stderr, "process %ld exited with %d\n", pid, WEXITSTATUS(res.status));
+	}
+	g_free(def);
+	return ok ? 0 : 1;
+}
