@@ -2,6 +2,7 @@
 # on traces written by a small generator (good, truncated, corrupted, not a trace).
 tpo_unit_test(test_trace_codec ${CMAKE_CURRENT_LIST_DIR}/unit/test_trace_codec.c)
 set_tests_properties(test_trace_codec PROPERTIES TIMEOUT 600)
+tpo_unit_test(test_symbols ${CMAKE_CURRENT_LIST_DIR}/unit/test_symbols.c)
 
 add_executable(gen_trace ${CMAKE_CURRENT_LIST_DIR}/unit/gen_trace.c)
 target_link_libraries(gen_trace PRIVATE tpo)

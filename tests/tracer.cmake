@@ -34,6 +34,7 @@ add_test(NAME tracer_matmul COMMAND ${IT}/matmul_trace.sh ${BIN} -n 256)
 add_test(NAME tracer_cli COMMAND ${IT}/cli.sh ${BIN})
 add_test(NAME tracer_attach COMMAND ${IT}/attach.sh ${BIN} ${TB}/hz_long_runner)
 add_test(NAME tracer_interrupt COMMAND ${IT}/interrupt.sh ${BIN} ${TB}/hz_long_runner)
+add_test(NAME tracer_top COMMAND ${IT}/top.sh ${BIN})
 
 
 # Check unit tests of the tracer's internals (private headers under src/).

@@ -20,6 +20,7 @@ typedef struct tpo_trace_options {
 	uint32_t select;         /* TPO_SEL_* kinds of memory traced */
 	bool pin;                /* run the supervisor and the target on one CPU */
 	int verbose;             /* 0 quiet, 1 summary, 2 detail */
+	unsigned callchain_every; /* record a call chain on every Nth fault; 0 = never */
 	char *const *argv;       /* program and arguments */
 } tpo_trace_options;
 

@@ -26,6 +26,8 @@ static void usage(FILE *f)
 	        "  -d, --duration SECS    detach after SECS seconds (decimals allowed)\n"
 	        "  -m, --microset N       pages open at once (default %d), as for 3po-run\n"
 	        "  -r, --regions LIST     anon, heap, data, all (default all), as for 3po-run\n"
+	        "      --callchain[=N]    record the call stack (up to 64 frames) at every Nth fault\n"
+	        "                         (default N 1); 3po-dump --top names the functions\n"
 	        "  -q, --quiet            no summary on stderr\n"
 	        "  -v, --verbose          more detail in the summary\n"
 	        "  -h, --help             this help\n"
@@ -64,6 +66,7 @@ int main(int argc, char **argv)
 		{"output", required_argument, 0, 'o'}, {"duration", required_argument, 0, 'd'},
 		{"microset", required_argument, 0, 'm'}, {"regions", required_argument, 0, 'r'},
 		{"quiet", no_argument, 0, 'q'}, {"verbose", no_argument, 0, 'v'},
+		{"callchain", optional_argument, 0, 'C'},
 		{"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
 	};
 	tpo_trace_options opt = {.microset = DEFAULT_MICROSET, .select = TPO_SEL_DEFAULT, .verbose = 1};
@@ -100,6 +103,17 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'C': {
+			char *cend;
+			errno = 0;
+			unsigned long n = optarg ? strtoul(optarg, &cend, 10) : 1;
+			if (optarg && (errno || *cend || !*optarg || n < 1 || n > 1000000000 || optarg[0] == '-')) {
+				fprintf(stderr, "3po-attach: --callchain wants a whole number from 1 to 1000000000, not '%s'\n", optarg);
+				return 2;
+			}
+			opt.callchain_every = (unsigned)n;
+			break;
+		}
 		case 'q':
 			opt.verbose = 0;
 			break;

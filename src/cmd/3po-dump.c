@@ -19,6 +19,7 @@
 
 static const char usage_text[] =
 	"Usage: 3po-dump [--pages | --events | --json] [--heatmap FILE.png] TRACE\n"
+	"       3po-dump --top [N] TRACE\n"
 	"       3po-dump [--entries | --json] TAPE\n"
 	"\n"
 	"Print a 3PO trace file (.3pt), as written by 3po-run, 3po-attach and 3po-convert, or\n"
@@ -38,6 +39,10 @@ static const char usage_text[] =
 	"  --events   Every event, one per line: time since tracing began (seconds),\n"
 	"             thread, event type and its fields. For debugging.\n"
 	"  --json     The summary as one JSON object (addresses as \"0x...\" strings).\n"
+	"  --top [N]  The N functions (default 20) that caused the most recorded accesses:\n"
+	"             count, percent, function (0xADDRESS if unknown) and object, from\n"
+	"             each access's ip and the ELF symbols of the mapped files; with call\n"
+	"             chains (3po-run --callchain) also each function's top callers.\n"
 	"  --heatmap FILE.png\n"
 	"             Draw the trace as a PNG heat map (gnuplot): x = access number, y = the\n"
 	"             distinct pages sorted by address (gaps between regions take no room),\n"
@@ -641,11 +646,13 @@ int main(int argc, char **argv)
 		{ "entries", no_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "heatmap", required_argument, NULL, 'm' },
+		{ "top", optional_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	enum dump_mode mode = MODE_SUMMARY;
 	const char *heatmap = NULL;
+	const char *top = NULL;
 	int nmodes = 0, c;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
@@ -655,6 +662,7 @@ int main(int argc, char **argv)
 		case 'n': mode = MODE_ENTRIES; nmodes++; break;
 		case 'j': mode = MODE_JSON; nmodes++; break;
 		case 'm': heatmap = optarg; break;
+		case 't': top = optarg ? optarg : ""; nmodes++; break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		case ':': {
 			char msg[128];
@@ -672,7 +680,17 @@ int main(int argc, char **argv)
 		}
 	}
 	if (nmodes > 1)
-		return usage_error("--pages, --events, --entries and --json exclude each other");
+		return usage_error("--pages, --events, --entries, --json and --top exclude each other");
+	if (top && !*top && optind + 2 == argc)
+		top = argv[optind++]; /* --top N FILE */
+	unsigned ntop = 20;
+	if (top && *top) {
+		char *end;
+		unsigned long v = strtoul(top, &end, 10);
+		if (*end || top[0] == '-' || v < 1 || v > 1000000)
+			return usage_error("--top wants a whole number from 1 to 1000000");
+		ntop = (unsigned)v;
+	}
 	if (optind + 1 != argc)
 		return usage_error(optind == argc ? "no file given" : "more than one file given");
 	const char *file = argv[optind];
@@ -682,12 +700,18 @@ int main(int argc, char **argv)
 	if (dump_is_tape(file)) {
 		if (heatmap)
 			return usage_error("--heatmap draws a trace; this file is a tape");
+		if (top)
+			return usage_error("--top reads a trace; this file is a tape");
 		if (mode == MODE_PAGES || mode == MODE_EVENTS)
 			return usage_error("this file is a tape: it has --entries, not --pages or --events");
 		return dump_tape(file, mode);
 	}
 	if (mode == MODE_ENTRIES)
 		return usage_error("--entries lists a tape; this file is not one (see --pages)");
+	if (top && heatmap)
+		return usage_error("--top and --heatmap exclude each other");
+	if (top)
+		return dump_top(file, ntop);
 	if (heatmap) {
 		GError *err = NULL;
 		if (!tpo_heatmap_png(file, heatmap, 0, 0, &err)) {

@@ -32,6 +32,8 @@ static void usage(FILE *f)
 	        "                       all (default: all). Stacks, code and vdso are never traced.\n"
 	        "      --no-pin         do not run the tracer and PROG on one CPU (slower: every stop\n"
 	        "                       then crosses CPUs; PROG sees its normal CPU affinity)\n"
+	        "      --callchain[=N]  record the call stack (up to 64 frames) at every Nth fault\n"
+	        "                       (default N 1); 3po-dump --top names the functions\n"
 	        "  -q, --quiet          no summary on stderr\n"
 	        "  -v, --verbose        more detail in the summary\n"
 	        "  -h, --help           this help\n"
@@ -96,6 +98,7 @@ int main(int argc, char **argv)
 		{"output", required_argument, 0, 'o'}, {"microset", required_argument, 0, 'm'},
 		{"regions", required_argument, 0, 'r'}, {"no-pin", no_argument, 0, 'P'},
 		{"quiet", no_argument, 0, 'q'}, {"verbose", no_argument, 0, 'v'},
+		{"callchain", optional_argument, 0, 'C'},
 		{"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
 	};
 	tpo_trace_options opt = {.microset = DEFAULT_MICROSET, .select = TPO_SEL_DEFAULT, .pin = true,
@@ -127,6 +130,17 @@ int main(int argc, char **argv)
 		case 'P':
 			opt.pin = false;
 			break;
+		case 'C': {
+			char *cend;
+			errno = 0;
+			unsigned long n = optarg ? strtoul(optarg, &cend, 10) : 1;
+			if (optarg && (errno || *cend || !*optarg || n < 1 || n > 1000000000 || optarg[0] == '-')) {
+				fprintf(stderr, "3po-run: --callchain wants a whole number from 1 to 1000000000, not '%s'\n", optarg);
+				return 2;
+			}
+			opt.callchain_every = (unsigned)n;
+			break;
+		}
 		case 'q':
 			opt.verbose = 0;
 			break;

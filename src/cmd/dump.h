@@ -1,5 +1,5 @@
-/* dump.h — what the two halves of 3po-dump share: 3po-dump.c (main, traces) and dump_tape.c
- * (tapes). */
+/* dump.h — what the two halves of 3po-dump share: 3po-dump.c (main, traces), dump_tape.c
+ * (tapes) and dump_top.c (--top). */
 #ifndef TPO_CMD_DUMP_H
 #define TPO_CMD_DUMP_H
 
@@ -20,5 +20,8 @@ gboolean dump_is_tape(const char *file);
 /* Prints the tape at file in mode (MODE_SUMMARY, MODE_ENTRIES or MODE_JSON); the exit status:
  * 0, or 1 after printing what could be read and one line on stderr. */
 int dump_tape(const char *file, enum dump_mode mode);
+/* Prints the n functions that caused the most accesses of the trace at file (dump_top.c); the
+ * exit status as for dump_tape. */
+int dump_top(const char *file, unsigned n);
 
 #endif

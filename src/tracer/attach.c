@@ -262,7 +262,11 @@ static void detach_all(tpo_tracer *t)
 	all = g_hash_table_get_values(t->threads);
 	for (GList *l = all; l; l = l->next) {
 		tpo_thread *th = l->data;
-		ptrace(PTRACE_DETACH, th->tid, 0, th->pending_sig);
+		/* a signal held back meanwhile is sent again: ptrace hands one over only at a
+		 * signal-delivery-stop, and a thread may be parked at any stop */
+		ptrace(PTRACE_DETACH, th->tid, 0, th->park_sig);
+		if (th->pending_sig)
+			syscall(SYS_tgkill, th->proc->pid, th->tid, th->pending_sig);
 		tpo_tr_thread_free(t, th);
 	}
 	g_list_free(all);

@@ -68,11 +68,14 @@ void tpo_tr_emit_unmap(tpo_tracer *t, int tid, uint64_t s, uint64_t e)
 	tpo_tr_emit(t, &ev);
 }
 
-void tpo_tr_record_access(tpo_tracer *t, tpo_thread *th, uint64_t page, uint64_t ip)
+void tpo_tr_record_access(tpo_tracer *t, tpo_thread *th, uint64_t page, uint64_t ip,
+                          const uint64_t *chain, uint32_t depth)
 {
 	tpo_event ev = {.type = TPO_EV_ACCESS, .time_ns = tpo_now_ns() - t->t0_ns, .tid = th->tid};
 	ev.access.page = page;
 	ev.access.ip = ip;
+	ev.access.chain = depth ? chain : NULL;
+	ev.access.depth = depth;
 	t->tot.accesses++;
 	tpo_tr_emit(t, &ev);
 }

@@ -44,7 +44,11 @@ bool tpo_fault_handle(tpo_tracer *t, tpo_thread *th, const siginfo_t *si)
 		tpo_proc_resync(p, page, page + TPO_PAGE, ops);
 	} else {
 		t->tot.faults++;
-		tpo_tr_record_access(t, th, page, regs.rip);
+		uint64_t chain[TPO_CHAIN_MAX];
+		unsigned depth = 0;
+		if (t->opt.callchain_every && (t->tot.faults - 1) % t->opt.callchain_every == 0)
+			depth = tpo_callchain(p, th->tid, chain, TPO_CHAIN_MAX);
+		tpo_tr_record_access(t, th, page, regs.rip, chain, depth);
 		/* An instruction touching two pages with a one-page microset would evict one to open the
 		 * other forever: let the microset grow while the same instruction faults on a page its
 		 * previous fault evicted. */

@@ -32,6 +32,7 @@ void tpo_proc_unref(tpo_tracer *t, tpo_proc *p)
 	g_array_free(p->ms, TRUE);
 	g_hash_table_destroy(p->ms_set);
 	g_array_free(p->pins, TRUE);
+	tpo_callchain_free(p);
 	g_free(p);
 }
 

@@ -72,6 +72,20 @@ static bool on_entry(tpo_tracer *t, tpo_thread *th, const struct __ptrace_syscal
 		tpo_regions_exclude(&p->regions, xs, xe);
 		tpo_proc_forget(p, xs, xe);
 	}
+	if (th->nr == SYS_mremap) {
+		/* mremap works on one mapping, and our protections split it: close the open pages of
+		 * the range first, so the kernel merges it back into one */
+		uint64_t s0 = TPO_PAGE_DOWN(th->args[0]), e0 = TPO_PAGE_UP(th->args[0] + th->args[1]);
+		bool open_pages = false;
+		for (guint i = 0; i < p->ms->len; i++) {
+			uint64_t pg = g_array_index(p->ms, uint64_t, i);
+			open_pages |= pg >= s0 && pg < e0;
+		}
+		if (open_pages) {
+			tpo_proc_forget(p, s0, e0);
+			tpo_proc_resync(p, s0, e0, ops);
+		}
+	}
 	GArray *bufs = g_array_new(FALSE, FALSE, sizeof(tpo_sysbuf));
 	tpo_sysbufs(th->nr, th->args, p->memfd, bufs);
 	for (guint i = 0; i < bufs->len; i++) {
@@ -109,7 +123,7 @@ static void record_pinned(tpo_tracer *t, tpo_thread *th, int64_t rv, bool failed
 			e = MIN(e, r->end);
 			for (uint64_t pg = TPO_PAGE_DOWN(s); s < e && pg < e; pg += TPO_PAGE)
 				if (tpo_regions_page_traced(&p->regions, pg))
-					tpo_tr_record_access(t, th, pg, 0);
+					tpo_tr_record_access(t, th, pg, 0, NULL, 0);
 		}
 	}
 	g_array_free(bufs, TRUE);
@@ -192,6 +206,7 @@ static void on_memory_exit(tpo_tracer *t, tpo_thread *th, int64_t rv, bool faile
 			return;
 		tpo_regions_unmap(rt, TPO_PAGE_DOWN(a[0]), TPO_PAGE_UP(a[0] + a[1]));
 		tpo_proc_forget(p, a[0], a[0] + a[1]);
+		tpo_callchain_flush(p);
 		tpo_tr_emit_unmap(t, th->tid, TPO_PAGE_DOWN(a[0]), TPO_PAGE_UP(a[0] + a[1]));
 		return;
 	case SYS_mprotect:

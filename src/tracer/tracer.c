@@ -89,6 +89,18 @@ void tpo_tr_resume(tpo_thread *th, int sig)
 	ptrace(PTRACE_SYSCALL, th->tid, 0, sig);
 }
 
+/* Resumes a thread, or, once a detach has begun, leaves it stopped where it is (any stop will do:
+ * a signal it was about to get is handed over at the detach). */
+static void resume_or_park(tpo_tracer *t, tpo_thread *th, int sig)
+{
+	if (!t->detaching) {
+		tpo_tr_resume(th, sig);
+		return;
+	}
+	th->parked = true;
+	th->park_sig = sig; /* the signal of this signal-delivery-stop, handed over at detach */
+}
+
 /* Waits for a new child's first stop (it may have been seen already). */
 static void await_first_stop(tpo_tracer *t, int tid)
 {
@@ -176,9 +188,7 @@ static void on_new_child(tpo_tracer *t, tpo_thread *th, int event, int child)
 	tpo_event ev = {.type = TPO_EV_THREAD_START, .time_ns = tpo_now_ns() - t->t0_ns, .tid = child};
 	tpo_tr_emit(t, &ev);
 	await_first_stop(t, child);
-	tpo_tr_resume(c, 0);
-	if (t->detaching)
-		ptrace(PTRACE_INTERRUPT, child, 0, 0);
+	resume_or_park(t, c, 0);
 }
 
 static void on_exec(tpo_tracer *t, tpo_thread *th)
@@ -215,6 +225,7 @@ static void on_exec(tpo_tracer *t, tpo_thread *th)
 	p->brk = 0;
 	p->scratch = 0;
 	p->segv_tracked = false;
+	tpo_callchain_flush(p);
 	tpo_regions_clear(&p->regions);
 	char exe[64], path[4096];
 	snprintf(exe, sizeof exe, "/proc/%d/exe", p->pid);
@@ -240,7 +251,7 @@ static void handle_stop(tpo_tracer *t, tpo_thread *th, int status)
 	int event = status >> 16;
 	if (sig == (SIGTRAP | 0x80)) {
 		if (tpo_syscall_stop(t, th) && g_hash_table_contains(t->threads, GINT_TO_POINTER(tid)))
-			tpo_tr_resume(th, 0);
+			resume_or_park(t, th, 0);
 		return;
 	}
 	if (event) {
@@ -256,11 +267,7 @@ static void handle_stop(tpo_tracer *t, tpo_thread *th, int status)
 			on_exec(t, th);
 			break;
 		case PTRACE_EVENT_STOP:
-			if (t->detaching) {
-				th->parked = true; /* stays stopped until we detach */
-				return;
-			}
-			if (is_stop_signal(sig)) {
+			if (is_stop_signal(sig) && !t->detaching) {
 				ptrace(PTRACE_LISTEN, tid, 0, 0); /* group-stop: stay stopped, as untraced */
 				return;
 			}
@@ -269,17 +276,17 @@ static void handle_stop(tpo_tracer *t, tpo_thread *th, int status)
 			break;
 		}
 		if (g_hash_table_contains(t->threads, GINT_TO_POINTER(tid)))
-			tpo_tr_resume(th, 0);
+			resume_or_park(t, th, 0);
 		return;
 	}
 	siginfo_t si;
 	if (ptrace(PTRACE_GETSIGINFO, tid, 0, &si) < 0) {
-		tpo_tr_resume(th, 0);
+		resume_or_park(t, th, 0);
 		return;
 	}
 	if (sig == SIGSEGV && tpo_fault_handle(t, th, &si)) {
 		if (g_hash_table_contains(t->threads, GINT_TO_POINTER(tid)))
-			tpo_tr_resume(th, 0);
+			resume_or_park(t, th, 0);
 		return;
 	}
 	if (sig == SIGSEGV && getenv("TPO_DEBUG"))
@@ -288,7 +295,7 @@ static void handle_stop(tpo_tracer *t, tpo_thread *th, int status)
 		        tpo_regions_page_traced(&th->proc->regions, (uint64_t)si.si_addr));
 	if (sig == SIGSEGV)
 		tpo_segv_delivered(th->proc);
-	tpo_tr_resume(th, sig);
+	resume_or_park(t, th, sig);
 }
 
 /* Asks every thread to stop (for a detach); each reports a PTRACE_EVENT_STOP and is parked. */

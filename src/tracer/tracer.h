@@ -43,6 +43,7 @@ typedef struct tpo_proc {
 	GArray *pins;          /* tpo_range: buffers made accessible for in-flight system calls */
 	bool segv_tracked;     /* the program installed its own SIGSEGV action ... */
 	uint8_t segv_act[32];  /* ... this one (struct kernel_sigaction) */
+	struct unw_addr_space *unw_as; /* libunwind's view of it (--callchain), NULL until needed */
 } tpo_proc;
 
 typedef struct tpo_thread {
@@ -62,6 +63,7 @@ typedef struct tpo_thread {
 	GArray *evicted;       /* pages this thread's last fault evicted from the microset */
 	int pending_sig;       /* signal to deliver on next resume */
 	bool parked;           /* stopped for a detach */
+	int park_sig;          /* signal to deliver when detaching from that stop */
 } tpo_thread;
 
 typedef struct tpo_tracer {
@@ -90,7 +92,8 @@ uint64_t tpo_now_ns(void);
 void tpo_tr_emit(tpo_tracer *t, const tpo_event *ev);
 void tpo_tr_emit_region(tpo_tracer *t, int tid, const tpo_region *r);
 void tpo_tr_emit_unmap(tpo_tracer *t, int tid, uint64_t s, uint64_t e);
-void tpo_tr_record_access(tpo_tracer *t, tpo_thread *th, uint64_t page, uint64_t ip);
+void tpo_tr_record_access(tpo_tracer *t, tpo_thread *th, uint64_t page, uint64_t ip,
+                          const uint64_t *chain, uint32_t depth);
 
 /* the address-space model (proc.c) */
 tpo_proc *tpo_proc_new(tpo_tracer *t, int pid);
@@ -135,6 +138,13 @@ void tpo_segv_delivered(tpo_proc *p);
 
 /* faults (fault.c): returns true if the SIGSEGV was ours (handled), false to deliver it */
 bool tpo_fault_handle(tpo_tracer *t, tpo_thread *th, const siginfo_t *si);
+
+/* call chains (callchain.c): unwinds stopped thread tid of p into ips (innermost first, the
+ * faulting ip at [0]); returns how many (0 on any failure). */
+#define TPO_CHAIN_MAX 64
+unsigned tpo_callchain(tpo_proc *p, int tid, uint64_t *ips, unsigned max);
+void tpo_callchain_flush(tpo_proc *p); /* the mappings changed (exec, munmap) */
+void tpo_callchain_free(tpo_proc *p);
 
 /* system calls (syscalls.c): handle a syscall stop; may run ops; returns false if th died */
 bool tpo_syscall_stop(tpo_tracer *t, tpo_thread *th);
