@@ -39,6 +39,11 @@ typedef struct tpo_trace_result {
  * as far as known. */
 gboolean tpo_trace_launch(const tpo_trace_options *opt, tpo_trace_result *res, GError **err);
 
+/* "anon,heap,data,all" into TPO_SEL_* bits; FALSE for an unknown word or an empty list. */
+gboolean tpo_parse_regions(const char *s, uint32_t *sel);
+/* A whole number from 1 to max, nothing else. */
+gboolean tpo_parse_count(const char *s, unsigned long max, unsigned long *out);
+
 /* Attaches to every thread of running process pid, traces until SIGINT/SIGTERM/SIGHUP, the
  * duration (seconds, 0 = none) or the process's exit, then detaches leaving nothing behind. */
 gboolean tpo_trace_attach(const tpo_trace_options *opt, int pid, double duration, tpo_trace_result *res,

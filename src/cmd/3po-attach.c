@@ -39,27 +39,6 @@ static void usage(FILE *f)
 	        DEFAULT_MICROSET);
 }
 
-static int parse_regions(const char *s, uint32_t *sel)
-{
-	*sel = 0;
-	char **parts = g_strsplit(s, ",", -1);
-	int ok = 1;
-	for (char **p = parts; *p; p++) {
-		if (!strcmp(*p, "anon"))
-			*sel |= TPO_SEL_ANON;
-		else if (!strcmp(*p, "heap"))
-			*sel |= TPO_SEL_HEAP;
-		else if (!strcmp(*p, "data"))
-			*sel |= TPO_SEL_DATA;
-		else if (!strcmp(*p, "all"))
-			*sel |= TPO_SEL_DEFAULT;
-		else
-			ok = 0;
-	}
-	g_strfreev(parts);
-	return ok && *sel;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -88,9 +67,8 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'm': {
-			errno = 0;
-			unsigned long n = strtoul(optarg, &end, 10);
-			if (errno || *end || !*optarg || n < 1 || n > 1000000 || optarg[0] == '-') {
+			unsigned long n;
+			if (!tpo_parse_count(optarg, 1000000, &n)) {
 				fprintf(stderr, "3po-attach: --microset wants a whole number from 1 to 1000000, not '%s'\n", optarg);
 				return 2;
 			}
@@ -98,16 +76,14 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'r':
-			if (!parse_regions(optarg, &opt.select)) {
+			if (!tpo_parse_regions(optarg, &opt.select)) {
 				fprintf(stderr, "3po-attach: --regions wants a list of anon, heap, data, all; not '%s'\n", optarg);
 				return 2;
 			}
 			break;
 		case 'C': {
-			char *cend;
-			errno = 0;
-			unsigned long n = optarg ? strtoul(optarg, &cend, 10) : 1;
-			if (optarg && (errno || *cend || !*optarg || n < 1 || n > 1000000000 || optarg[0] == '-')) {
+			unsigned long n = 1;
+			if (optarg && !tpo_parse_count(optarg, 1000000000, &n)) {
 				fprintf(stderr, "3po-attach: --callchain wants a whole number from 1 to 1000000000, not '%s'\n", optarg);
 				return 2;
 			}
