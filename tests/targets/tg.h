@@ -1,31 +1,16 @@
-/* tg.h — shared by the target corpus: a checksum, a check macro, and the two sync points at which
+/* tg.h — shared by the target corpus: the hazards' checksum and check macro, and the two sync points at which
  * the three-ways test attaches (tg_sync(1)) and detaches (tg_sync(2)). With TG_SYNC set in the
  * environment a sync point reads one byte from stdin (a system call the program is blocked in when
  * 3po-attach arrives); without it, it does nothing. */
 #ifndef TG_H
 #define TG_H
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
-static inline uint64_t tg_sum(const void *p, size_t n)
-{
-	const unsigned char *b = p;
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 1099511628211ull;
-	return h;
-}
+#include "../hazards/hz_common.h"
 
-#define TG_CHECK(cond)                                                         \
-	do {                                                                       \
-		if (!(cond)) {                                                         \
-			printf("FAILED: %s (line %d)\n", #cond, __LINE__);                 \
-			exit(1);                                                           \
-		}                                                                      \
-	} while (0)
+/* hz_sum and HZ_CHECK, as the hazard programs use them */
+#define tg_sum hz_sum
+#define TG_CHECK HZ_CHECK
 
 static inline void tg_sync(int which)
 {
