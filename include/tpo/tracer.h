@@ -21,6 +21,7 @@ typedef struct tpo_trace_options {
 	bool pin;                /* run the supervisor and the target on one CPU */
 	int verbose;             /* 0 quiet, 1 summary, 2 detail */
 	unsigned callchain_every; /* record a call chain on every Nth fault; 0 = never */
+	bool aslr;               /* 3po-run: keep address-space randomisation (default: off, as rr does) */
 	char *const *argv;       /* program and arguments */
 } tpo_trace_options;
 

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include "tpo/tracer.h"
+#include "run_runtime.h"
 
 
 #define DEFAULT_MICROSET 64
@@ -34,6 +35,8 @@ static void usage(FILE *f)
 	        "                       then crosses CPUs; PROG sees its normal CPU affinity)\n"
 	        "      --callchain[=N]  record the call stack (up to 64 frames) at every Nth fault\n"
 	        "                       (default N 1); 3po-dump --top names the functions\n"
+	        "      --aslr           keep address randomisation (default: off, so that a tape made\n"
+	        "                       from the trace fits the next run's addresses)\n"
 	        "  -q, --quiet          no summary on stderr\n"
 	        "  -v, --verbose        more detail in the summary\n"
 	        "  -h, --help           this help\n"
@@ -41,6 +44,7 @@ static void usage(FILE *f)
 	        "The trace is read by 3po-dump and 3po-sim; docs/trace-format.md describes it.\n"
 	        "Example: 3po-run -o m.3pt ./matmul -n 256 && 3po-dump m.3pt\n",
 	        DEFAULT_MICROSET);
+	run_usage(f);
 }
 
 static int exit_code(int status)
@@ -77,11 +81,13 @@ int main(int argc, char **argv)
 		{"output", required_argument, 0, 'o'}, {"microset", required_argument, 0, 'm'},
 		{"regions", required_argument, 0, 'r'}, {"no-pin", no_argument, 0, 'P'},
 		{"quiet", no_argument, 0, 'q'}, {"verbose", no_argument, 0, 'v'},
-		{"callchain", optional_argument, 0, 'C'},
+		{"callchain", optional_argument, 0, 'C'}, {"aslr", no_argument, 0, 'A'},
 		{"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
 	};
 	tpo_trace_options opt = {.microset = DEFAULT_MICROSET, .select = TPO_SEL_DEFAULT, .pin = true,
 	                         .verbose = 1};
+	if (run_wants_runtime(argc, argv))
+		return run_runtime_main(argc, argv);
 	const char *output = NULL;
 	int c;
 	while ((c = getopt_long(argc, argv, "+o:m:r:qvh", longopts, NULL)) != -1) {
@@ -106,6 +112,9 @@ int main(int argc, char **argv)
 			break;
 		case 'P':
 			opt.pin = false;
+			break;
+		case 'A':
+			opt.aslr = true;
 			break;
 		case 'C': {
 			unsigned long n = 1;

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -25,9 +26,11 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 		kill(forward_pid, sig);
 }
 
-static void install_forwarding(int pid)
+void tpo_launch_forward_signals(int pid)
 {
 	forward_pid = pid;
+	if (pid <= 0)
+		return;
 	struct sigaction sa = {0};
 	sa.sa_sigaction = on_signal;
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
@@ -88,6 +91,9 @@ gboolean tpo_trace_launch(const tpo_trace_options *opt, tpo_trace_result *res, G
 		close(failed[0]);
 		if (read(go[0], &c, 1) != 1)
 			_exit(127);
+		/* the same addresses every run, so a tape (made of addresses) fits the next run */
+		if (!opt->aslr)
+			personality((unsigned long)personality(0xffffffff) | ADDR_NO_RANDOMIZE);
 		execvp(opt->argv[0], opt->argv);
 		int e = errno;
 		if (write(failed[1], &e, sizeof e) < 0)
@@ -132,13 +138,13 @@ gboolean tpo_trace_launch(const tpo_trace_options *opt, tpo_trace_result *res, G
 	tpo_tr_thread_new(&t, pid, p);
 	t.t0_ns = tpo_now_ns();
 	t.last_flush_ns = t.t0_ns;
-	install_forwarding(pid);
+	tpo_launch_forward_signals(pid);
 	if (write(go[1], "g", 1) != 1) {
 		/* the child died before it could run: the loop reports its status */
 	}
 	close(go[1]);
 	tpo_tr_event_loop(&t);
-	forward_pid = 0;
+	tpo_launch_forward_signals(0);
 
 	int e = 0;
 	ssize_t got = read(failed[0], &e, sizeof e);

@@ -87,6 +87,8 @@ typedef struct tpo_tracer {
 } tpo_tracer;
 
 uint64_t tpo_now_ns(void);
+/* launch.c: signals sent to the supervisor by other processes go to pid (0: stop forwarding). */
+void tpo_launch_forward_signals(int pid);
 
 /* trace events (tracer.c) */
 void tpo_tr_emit(tpo_tracer *t, const tpo_event *ev);

@@ -1,0 +1,140 @@
+/* pager.c — the pager thread: answers the program's page faults (userfaultfd), collects pages
+ * arriving from far memory, and lets the policy prefetch. It spins while there is work or a
+ * recent fault (waking a thread on another CPU costs tens of microseconds here), then sleeps in
+ * poll() until the next fault. */
+#define _GNU_SOURCE
+#include "runtime/rt.h"
+
+#include <errno.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SPIN_NS 2000000ull /* keep spinning this long after the last piece of work */
+
+uint64_t rt_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void on_fault(rt *r, uint64_t address, uint64_t fl)
+{
+	uint64_t t0 = rt_now_ns();
+	uint64_t addr = address & ~(RT_PAGE - 1);
+	rt_region *g = rt_region_find(r, addr);
+	if (!g) { /* being unmapped right now: let the thread go on as the kernel decides */
+		rt_uffd_copy(r, addr, r->zero, true);
+		rt_uffd_wake(r, addr);
+		return;
+	}
+	size_t i = rt_idx(g, addr);
+	if (fl & UFFD_PAGEFAULT_FLAG_WP) {
+		/* a write that met an eviction in progress: the page is gone now, or back */
+		if (g->state[i] == RT_MAPPED)
+			rt_uffd_wp(r, addr, false);
+		else
+			rt_uffd_wake(r, addr);
+		return;
+	}
+	switch (g->state[i]) {
+	case RT_MAPPED:
+		rt_uffd_wake(r, addr);
+		return;
+	case RT_CACHED:
+		if (!rt_uffd_continue(r, addr)) {
+			rt_fail(r, g_error_new(TPO_RT_ERROR, 0, "mapping page %#" G_GINT64_MODIFIER "x: %s",
+			                       (guint64)addr, g_strerror(errno)));
+			return;
+		}
+		g->state[i] = RT_MAPPED;
+		r->st.minor_faults++;
+		if (g->flags[i] & RT_PF_PREFETCHED)
+			r->st.prefetch_used++;
+		g->flags[i] &= (uint8_t)~RT_PF_PREFETCHED;
+		if (r->pol->on_hit)
+			r->pol->on_hit(r, r->pol, g, i);
+		g->flags[i] &= (uint8_t)~RT_PF_KEY;
+		return;
+	case RT_INFLIGHT:
+		/* the program caught up with a prefetch: wait for it, then map it */
+		r->st.late_fetches++;
+		if (g->flags[i] & RT_PF_PREFETCHED)
+			r->st.prefetch_used++;
+		g->flags[i] &= (uint8_t)~RT_PF_PREFETCHED;
+		if (r->pol->on_hit)
+			r->pol->on_hit(r, r->pol, g, i);
+		g->flags[i] &= (uint8_t)~RT_PF_KEY;
+		if (!rt_wait_page(r, g, i))
+			return;
+		if (g->state[i] == RT_CACHED && rt_uffd_continue(r, addr))
+			g->state[i] = RT_MAPPED;
+		else
+			rt_uffd_wake(r, addr);
+		break;
+	default: /* RT_FAR */
+		/* a page never stored far is a first touch, zero-filled as the kernel would */
+		if (tpo_far_holds(r->far, rt_key(g, addr)))
+			r->st.demand_faults++;
+		else
+			r->st.first_touches++;
+		if (r->pol->on_miss)
+			r->pol->on_miss(r, r->pol, g, i);
+		if (!rt_make_room(r, true)) {
+			if (!r->failed)
+				rt_fail(r, g_error_new(TPO_RT_ERROR, 0, "no local page can be freed for a fault at %#"
+				                       G_GINT64_MODIFIER "x", (guint64)addr));
+			return;
+		}
+		if (!rt_fetch_start(r, g, i, true, false, 0))
+			return;
+		if (r->pol->after_miss)
+			r->pol->after_miss(r, r->pol, g, i);
+		rt_wait_page(r, g, i);
+		break;
+	}
+	r->st.stall_s += (double)(rt_now_ns() - t0) / 1e9;
+}
+
+static void *pager_main(void *arg)
+{
+	rt *r = arg;
+	struct uffd_msg msgs[64];
+	uint64_t last_work = rt_now_ns();
+	while (!r->stop && !r->failed) {
+		bool did = false;
+		ssize_t n = read(r->uffd, msgs, sizeof msgs);
+		pthread_mutex_lock(&r->lock);
+		for (ssize_t k = 0; n > 0 && k < n / (ssize_t)sizeof msgs[0]; k++)
+			if (msgs[k].event == UFFD_EVENT_PAGEFAULT)
+				on_fault(r, msgs[k].arg.pagefault.address, msgs[k].arg.pagefault.flags);
+		did = n > 0;
+		if (!r->failed && tpo_far_reads_pending(r->far) && rt_collect(r, false) > 0)
+			did = true;
+		if (!r->failed && r->pol->advance && r->pol->advance(r, r->pol))
+			did = true;
+		bool pending = tpo_far_reads_pending(r->far) > 0;
+		pthread_mutex_unlock(&r->lock);
+		uint64_t now = rt_now_ns();
+		if (did) {
+			last_work = now;
+		} else if (!pending && now - last_work > SPIN_NS) {
+			struct pollfd p = {.fd = r->uffd, .events = POLLIN};
+			poll(&p, 1, 5);
+		}
+	}
+	return NULL;
+}
+
+bool rt_pager_start(rt *r, pthread_t *th)
+{
+	return pthread_create(th, NULL, pager_main, r) == 0;
+}
+
+void rt_pager_stop(rt *r, pthread_t th)
+{
+	r->stop = 1;
+	pthread_join(th, NULL);
+}

@@ -1,0 +1,237 @@
+/* pages.c — moving one page between far memory and the program: fetch (or zero-fill), arrival,
+ * eviction (write-protect, copy out, punch the memfd), and the FIFO of resident pages that
+ * chooses victims when the policy does not. Called by the pager with rt->lock held. */
+#define _GNU_SOURCE
+#include "runtime/rt.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define RT_PF_MAP 0x4 /* map the page when its read arrives */
+
+void rt_fail(rt *r, GError *e)
+{
+	if (!r->far_error)
+		r->far_error = e;
+	else
+		g_error_free(e);
+	if (!r->failed && r->kill_pid > 0)
+		kill(r->kill_pid, SIGKILL);
+	r->failed = 1;
+}
+
+static void fail_errno(rt *r, const char *what, uint64_t addr)
+{
+	rt_fail(r, g_error_new(TPO_RT_ERROR, 0, "%s of page %#" G_GINT64_MODIFIER "x failed: %s", what,
+	                       (guint64)addr, g_strerror(errno)));
+}
+
+void rt_fifo_push(rt *r, rt_region *g, size_t i)
+{
+	if (r->fifo_len == r->fifo_cap) {
+		size_t ncap = r->fifo_cap ? r->fifo_cap * 2 : 4096;
+		rt_fifo_item *n = g_new(rt_fifo_item, ncap);
+		for (size_t k = 0; k < r->fifo_len; k++)
+			n[k] = r->fifo[(r->fifo_head + k) % r->fifo_cap];
+		g_free(r->fifo);
+		r->fifo = n;
+		r->fifo_cap = ncap;
+		r->fifo_head = 0;
+	}
+	uint32_t s = ++r->stamp_next;
+	if (!s)
+		s = ++r->stamp_next;
+	g->stamp[i] = s;
+	r->fifo[(r->fifo_head + r->fifo_len) % r->fifo_cap] = (rt_fifo_item){g->off / RT_PAGE + i, s};
+	r->fifo_len++;
+}
+
+/* The oldest resident page that can go now (pages in flight are passed over and kept). */
+static bool fifo_victim(rt *r, rt_region **gp, size_t *ip)
+{
+	for (size_t tries = r->fifo_len; tries > 0 && r->fifo_len; tries--) {
+		rt_fifo_item it = r->fifo[r->fifo_head];
+		r->fifo_head = (r->fifo_head + 1) % r->fifo_cap;
+		r->fifo_len--;
+		rt_region *g = rt_region_by_key(r, it.key);
+		if (!g)
+			continue;
+		size_t i = (size_t)(it.key - g->off / RT_PAGE);
+		if (g->stamp[i] != it.stamp)
+			continue;
+		if (g->state[i] == RT_INFLIGHT) {
+			rt_fifo_push(r, g, i);
+			continue;
+		}
+		if (g->state[i] == RT_CACHED || g->state[i] == RT_MAPPED) {
+			*gp = g;
+			*ip = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool all_zero(const uint8_t *p)
+{
+	static const uint8_t z[64];
+	for (size_t k = 0; k < RT_PAGE; k += 64)
+		if (memcmp(p + k, z, 64))
+			return false;
+	return true;
+}
+
+void rt_evict(rt *r, rt_region *g, size_t i)
+{
+	uint64_t addr = g->start + i * RT_PAGE, key = g->off / RT_PAGE + i, off = key * RT_PAGE;
+	if (g->state[i] == RT_MAPPED) {
+		/* no write may slip in between the copy and the punch: write-protect it first (a
+		 * write now waits in the kernel until we let it go as a fault on a missing page) */
+		if (!rt_uffd_wp(r, addr, true)) {
+			fail_errno(r, "write-protecting for eviction", addr);
+			return;
+		}
+		if (pread(r->memfd, r->buf, RT_PAGE, (off_t)off) != (ssize_t)RT_PAGE) {
+			fail_errno(r, "reading for eviction", addr);
+			return;
+		}
+		GError *e = NULL;
+		if (all_zero(r->buf)) {
+			if (tpo_far_holds(r->far, key) && !tpo_far_discard(r->far, key, &e)) {
+				rt_fail(r, e);
+				return;
+			}
+		} else {
+			if (!tpo_far_write(r->far, key, r->buf, &e)) {
+				rt_fail(r, e);
+				return;
+			}
+			r->st.writebacks++;
+		}
+	}
+	/* a page never mapped since it arrived is as the far store (or zeros) has it: just drop it */
+	fallocate(r->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)RT_PAGE);
+	if (g->flags[i] & RT_PF_PREFETCHED)
+		r->st.prefetch_wasted++;
+	g->state[i] = RT_FAR;
+	g->flags[i] = 0;
+	g->stamp[i] = 0;
+	r->resident--;
+	r->st.evictions++;
+}
+
+bool rt_make_room(rt *r, bool demand)
+{
+	while (r->resident >= r->cap) {
+		rt_region *g = NULL;
+		size_t i = 0;
+		int v = r->pol->victim ? r->pol->victim(r, r->pol, demand, &g, &i) : 0;
+		if (v < 0 && !demand)
+			return false;
+		if (v <= 0 && !fifo_victim(r, &g, &i)) {
+			/* everything resident is still in flight */
+			if (!demand || !tpo_far_reads_pending(r->far))
+				return false;
+			if (rt_collect(r, true) < 0)
+				return false;
+			continue;
+		}
+		if (v <= 0 && getenv("TPO_DEBUG"))
+			fprintf(stderr, "3po: fifo evicts %#" G_GINT64_MODIFIER "x (%s)\n", (guint64)(g->start + i * RT_PAGE),
+			        demand ? "demand" : "prefetch");
+		rt_evict(r, g, i);
+		if (r->failed)
+			return false;
+	}
+	return true;
+}
+
+static bool install(rt *r, rt_region *g, size_t i, const void *data, bool mapped)
+{
+	uint64_t addr = g->start + i * RT_PAGE, off = g->off + i * RT_PAGE;
+	if (mapped) {
+		if (!rt_uffd_copy(r, addr, data, true)) {
+			fail_errno(r, "placing", addr);
+			return false;
+		}
+		g->state[i] = RT_MAPPED;
+	} else {
+		if (pwrite(r->memfd, data, RT_PAGE, (off_t)off) != (ssize_t)RT_PAGE) {
+			fail_errno(r, "caching", addr);
+			return false;
+		}
+		g->state[i] = RT_CACHED;
+	}
+	g->flags[i] &= (uint8_t)~RT_PF_MAP;
+	return true;
+}
+
+bool rt_fetch_start(rt *r, rt_region *g, size_t i, bool mapped, bool prefetch, uint8_t flags)
+{
+	uint64_t key = g->off / RT_PAGE + i;
+	g->flags[i] = flags;
+	if (prefetch) {
+		r->st.prefetches++;
+		if (!mapped)
+			g->flags[i] |= RT_PF_PREFETCHED;
+	}
+	r->resident++;
+	if (r->resident > r->st.resident_max)
+		r->st.resident_max = r->resident;
+	r->st.fetches++;
+	rt_fifo_push(r, g, i);
+	if (!tpo_far_holds(r->far, key)) { /* never stored far: zeros, nothing to move */
+		r->st.zero_fills++;
+		return install(r, g, i, r->zero, mapped);
+	}
+	GError *e = NULL;
+	if (!tpo_far_read_start(r->far, key, &e)) {
+		rt_fail(r, e);
+		return false;
+	}
+	g->state[i] = RT_INFLIGHT;
+	if (mapped)
+		g->flags[i] |= RT_PF_MAP;
+	return true;
+}
+
+int rt_collect(rt *r, bool wait)
+{
+	int n = 0;
+	for (;;) {
+		uint64_t key;
+		GError *e = NULL;
+		int rc = tpo_far_read_done(r->far, &key, r->buf, wait && n == 0, &e);
+		if (rc < 0) {
+			rt_fail(r, e);
+			return -1;
+		}
+		if (rc == 0)
+			return n;
+		n++;
+		rt_region *g = rt_region_by_key(r, key);
+		if (!g)
+			continue; /* unmapped meanwhile */
+		size_t i = (size_t)(key - g->off / RT_PAGE);
+		if (g->state[i] != RT_INFLIGHT)
+			continue;
+		if (!install(r, g, i, r->buf, (g->flags[i] & RT_PF_MAP) != 0))
+			return -1;
+	}
+}
+
+bool rt_wait_page(rt *r, rt_region *g, size_t i)
+{
+	while (g->state[i] == RT_INFLIGHT) {
+		if (!tpo_far_reads_pending(r->far))
+			return false;
+		if (rt_collect(r, true) < 0)
+			return false;
+	}
+	return true;
+}

@@ -1,0 +1,279 @@
+/* policy_tape.c — following a tape: fetches are issued in tape order up to `lookahead` entries
+ * ahead of the program's place; each arrives mapped (no fault at all) except one *key page* per
+ * `key_every` fetches, left unmapped so that its first touch is a minor fault that tells us where
+ * the program is. Evictions are the tape's, applied in tape order once the program is close to
+ * their place (a demand fault may take one early). A fault on a page the tape has not brought in
+ * means the program ran ahead or strayed: its place is found again by looking the page up on the
+ * tape, and the fault is served on demand meanwhile, so the program stays correct. */
+#include "runtime/rt.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include "tpo/tape.h"
+
+#define RESYNC_AFTER 8
+
+typedef struct tentry {
+	uint64_t index; /* access number of the trace */
+	uint64_t page;  /* address */
+} tentry;
+
+typedef struct bypage {
+	uint64_t page;
+	uint32_t k; /* fetch entry */
+} bypage;
+
+typedef struct tape_policy {
+	rt_policy base;
+	tentry *f, *e;          /* fetches, evictions */
+	size_t nf, ne;
+	bypage *idx;            /* fetches sorted by (page, k) */
+	size_t pos;             /* the program's place: fetch entries before it are done */
+	size_t next;            /* next fetch entry to issue */
+	size_t ev;              /* next eviction entry to apply */
+	size_t since_key;
+	bool debug;
+	GArray *issued;         /* fetch entries issued and not yet passed by the program, in order */
+	guint issued_head;
+	size_t strays_in_row, last_stray; /* consecutive strays found ahead on the tape, the last one */
+	uint64_t gen;           /* rt->regions_gen when entries were last skipped as unmanaged */
+	uint64_t L, K;
+	uint64_t settle;        /* accesses an eviction waits past its place (the trace's microset) */
+} tape_policy;
+
+static int cmp_bypage(const void *a, const void *b)
+{
+	const bypage *x = a, *y = b;
+	if (x->page != y->page)
+		return x->page < y->page ? -1 : 1;
+	return x->k < y->k ? -1 : x->k > y->k;
+}
+
+/* The first fetch entry >= from for page, or nf. */
+static size_t find_fetch(const tape_policy *t, uint64_t page, size_t from)
+{
+	size_t lo = 0, hi = t->nf;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		const bypage *b = &t->idx[mid];
+		if (b->page < page || (b->page == page && b->k < from))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < t->nf && t->idx[lo].page == page ? t->idx[lo].k : t->nf;
+}
+
+static void moved_to(rt *r, tape_policy *t, size_t k)
+{
+	if (k < t->pos)
+		return;
+	t->pos = k;
+	if (t->next <= k)
+		t->next = k + 1;
+	r->st.tape_position = k;
+	while (t->issued_head < t->issued->len && g_array_index(t->issued, size_t, t->issued_head) <= k)
+		t->issued_head++;
+	if (t->issued_head > 4096 && t->issued_head * 2 > t->issued->len) {
+		g_array_remove_range(t->issued, 0, t->issued_head);
+		t->issued_head = 0;
+	}
+}
+
+/* Fetches issued ahead of the program's place (entries whose page was already here cost none). */
+static uint64_t outstanding(const tape_policy *t)
+{
+	return t->issued->len - t->issued_head;
+}
+
+static void tp_on_hit(rt *r, rt_policy *p, rt_region *g, size_t i)
+{
+	tape_policy *t = (tape_policy *)p;
+	if (g->flags[i] & RT_PF_KEY)
+		r->st.key_faults++;
+	if (t->debug)
+		fprintf(stderr, "3po: hit %#" G_GINT64_MODIFIER "x%s at %d\n", (guint64)(g->start + i * RT_PAGE),
+		        (g->flags[i] & RT_PF_KEY) ? " key" : "", (int)g->tpos[i] - 1);
+	if (g->tpos[i])
+		moved_to(r, t, g->tpos[i] - 1);
+}
+
+/* A fault on a page the tape has not brought in. Near the program's place on the tape it tells
+ * where the program is; farther on it is a page our resident set lost (or one the tape never
+ * had): a stray, served on demand. Several strays in a row that all lie ahead, close together,
+ * mean the program is elsewhere on the tape: its place is found again there. */
+static void tp_on_miss(rt *r, rt_policy *p, rt_region *g, size_t i)
+{
+	tape_policy *t = (tape_policy *)p;
+	uint64_t page = g->start + i * RT_PAGE;
+	size_t k = find_fetch(t, page, t->pos);
+	if (k < t->nf && k < t->next + 2 * t->L) {
+		if (t->debug)
+			fprintf(stderr, "3po: miss %#" G_GINT64_MODIFIER "x at %zu (pos %zu, next %zu)\n", (guint64)page, k,
+			        t->pos, t->next);
+		t->strays_in_row = 0;
+		moved_to(r, t, k);
+		g->tpos[i] = (uint32_t)k + 1;
+		return;
+	}
+	r->st.strays++;
+	if (t->debug)
+		fprintf(stderr, "3po: stray %#" G_GINT64_MODIFIER "x: pos %zu next %zu, on the tape at %zu\n",
+		        (guint64)page, t->pos, t->next, k);
+	if (k == t->nf) {
+		t->strays_in_row = 0;
+		return;
+	}
+	if (t->strays_in_row && (k < t->last_stray || k > t->last_stray + 2 * t->L))
+		t->strays_in_row = 0;
+	t->last_stray = k;
+	if (++t->strays_in_row < RESYNC_AFTER)
+		return;
+	t->strays_in_row = 0;
+	r->st.resyncs++;
+	uint64_t at = t->f[k].index;
+	while (t->ev < t->ne && t->e[t->ev].index < at)
+		t->ev++;
+	moved_to(r, t, k);
+	g->tpos[i] = (uint32_t)k + 1;
+}
+
+static bool tp_advance(rt *r, rt_policy *p)
+{
+	tape_policy *t = (tape_policy *)p;
+	bool did = false;
+	if (t->gen != r->regions_gen) { /* new memory: look again at entries skipped for want of it */
+		t->gen = r->regions_gen;
+		t->next = MIN(t->next, t->pos);
+		g_array_set_size(t->issued, 0);
+		t->issued_head = 0;
+	}
+	while (t->next < t->nf && outstanding(t) < t->L && !r->failed) {
+		const tentry *e = &t->f[t->next];
+		rt_region *g = rt_region_find(r, e->page);
+		if (!g) {
+			t->next++;
+			continue;
+		}
+		size_t i = rt_idx(g, e->page);
+		if (g->state[i] != RT_FAR) { /* still here from before: this entry claims it */
+			g->tpos[i] = (uint32_t)t->next + 1;
+			t->next++;
+			continue;
+		}
+		if (!rt_make_room(r, false)) {
+			if (t->debug)
+				fprintf(stderr, "3po: no room for %zu (pos %zu, resident %" G_GUINT64_FORMAT ", next eviction %zu at %"
+				        G_GUINT64_FORMAT ", program at %" G_GUINT64_FORMAT ")\n", t->next, t->pos, (guint64)r->resident,
+				        t->ev, (guint64)(t->ev < t->ne ? t->e[t->ev].index : 0), (guint64)t->f[t->pos].index);
+			break;
+		}
+		bool key = ++t->since_key >= t->K;
+		if (key)
+			t->since_key = 0;
+		g->tpos[i] = (uint32_t)t->next + 1;
+		if (t->debug)
+			fprintf(stderr, "3po: issue %zu %#" G_GINT64_MODIFIER "x%s (pos %zu)\n", t->next, (guint64)e->page,
+			        key ? " key" : "", t->pos);
+		rt_fetch_start(r, g, i, !key, true, key ? RT_PF_KEY : 0);
+		g_array_append_val(t->issued, t->next);
+		t->next++;
+		did = true;
+	}
+	return did;
+}
+
+static int tp_victim(rt *r, rt_policy *p, bool demand, rt_region **gp, size_t *ip)
+{
+	tape_policy *t = (tape_policy *)p;
+	/* the trace hides the re-accesses to a page within its microset: an eviction waits until
+	 * the program is `settle` accesses past its place */
+	uint64_t at = t->nf ? t->f[MIN(t->pos, t->nf - 1)].index : 0;
+	uint64_t bound = at > t->settle ? at - t->settle : 0;
+	while (t->ev < t->ne) {
+		const tentry *e = &t->e[t->ev];
+		if (!demand && e->index > bound)
+			return -1;
+		t->ev++;
+		rt_region *g = rt_region_find(r, e->page);
+		if (!g)
+			continue;
+		size_t i = rt_idx(g, e->page);
+		if (g->state[i] != RT_CACHED && g->state[i] != RT_MAPPED)
+			continue;
+		/* a later fetch entry already claimed the page again: this eviction is stale */
+		if (g->tpos[i] && t->f[g->tpos[i] - 1].index > e->index)
+			continue;
+		r->st.tape_evictions++;
+		*gp = g;
+		*ip = i;
+		return 1;
+	}
+	return 0;
+}
+
+static void tp_destroy(rt_policy *p)
+{
+	tape_policy *t = (tape_policy *)p;
+	g_free(t->f);
+	g_free(t->e);
+	g_free(t->idx);
+	g_array_free(t->issued, TRUE);
+	g_free(t);
+}
+
+rt_policy *rt_policy_tape_new(rt *r, GError **err)
+{
+	tpo_tape_reader *rd = tpo_tape_reader_open(r->opt.tape, err);
+	if (!rd)
+		return NULL;
+	const tpo_tape_header *h = tpo_tape_reader_header(rd);
+	GArray *f = g_array_new(FALSE, FALSE, sizeof(tentry)), *e = g_array_new(FALSE, FALSE, sizeof(tentry));
+	tpo_tape_entry te;
+	int rc;
+	while ((rc = tpo_tape_reader_next(rd, &te, err)) == 1) {
+		tentry x = {te.index, te.page};
+		g_array_append_val(te.op == TPO_TAPE_FETCH ? f : e, x);
+	}
+	uint64_t advice = h->lookahead, h_local = h->local_pages;
+	tpo_tape_reader_close(rd);
+	if (rc < 0 || f->len >= UINT32_MAX - 1) {
+		if (rc >= 0)
+			g_set_error(err, TPO_RT_ERROR, 0, "%s: too many fetches for the runtime", r->opt.tape);
+		g_array_free(f, TRUE);
+		g_array_free(e, TRUE);
+		return NULL;
+	}
+	tape_policy *t = g_new0(tape_policy, 1);
+	t->nf = f->len;
+	t->ne = e->len;
+	t->f = (tentry *)g_array_free(f, FALSE);
+	t->e = (tentry *)g_array_free(e, FALSE);
+	t->idx = g_new(bypage, t->nf ? t->nf : 1);
+	t->issued = g_array_new(FALSE, FALSE, sizeof(size_t));
+	t->debug = getenv("TPO_DEBUG") != NULL;
+	for (size_t k = 0; k < t->nf; k++)
+		t->idx[k] = (bypage){t->f[k].page, (uint32_t)k};
+	qsort(t->idx, t->nf, sizeof *t->idx, cmp_bypage);
+	/* The tape's own resident set needs its local_pages; fetching L entries ahead needs L more.
+	 * Evictions are applied once the program reaches them, so L is what local memory leaves
+	 * over the tape's size and the pages of one microset (a tape made for all of local memory
+	 * gets a small L and prefetches little: make tapes for local memory minus the lookahead
+	 * and the microset). */
+	t->L = r->opt.lookahead ? r->opt.lookahead : advice ? advice : 256;
+	t->settle = r->opt.settle;
+	uint64_t need = h_local + t->settle;
+	uint64_t spare = r->cap > need ? r->cap - need : r->cap / 8;
+	if (!r->opt.lookahead && t->L > spare)
+		t->L = spare;
+	t->L = MAX(MIN(t->L, r->cap / 2), 1);
+	t->K = r->opt.key_every ? r->opt.key_every : MAX(t->L / 4, 1);
+	r->st.lookahead = t->L;
+	r->st.tape_fetches_total = t->nf;
+	t->base.on_hit = tp_on_hit;
+	t->base.on_miss = tp_on_miss;
+	t->base.advance = tp_advance;
+	t->base.victim = tp_victim;
+	t->base.destroy = tp_destroy;
+	return &t->base;
+}

@@ -1,0 +1,481 @@
+/* supervise.c — the runtime's ptrace side: launch the program (no address randomisation, a
+ * seccomp filter that stops it only at mmap, munmap, mremap and madvise), give it a userfaultfd
+ * at its exec, turn each large private anonymous mapping it makes into a view of the runtime's
+ * memfd registered with that userfaultfd, keep the regions current through munmap, mremap and
+ * madvise, and pass everything else (signals, threads, exit status) through untouched. */
+#define _GNU_SOURCE
+#include "runtime/supervise.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tracer/ops.h"
+#include "tracer/remote.h"
+#include "tracer/tracer.h"
+
+#define REGION_RESERVE (1ull << 40) /* memfd offsets per region: room for any mremap growth */
+
+typedef struct sthread {
+	int tid;
+	bool managed;   /* shares the managed address space */
+	bool at_entry;  /* stopped in a trapped call, waiting for its exit */
+	long nr;
+	uint64_t a[6];
+} sthread;
+
+typedef struct sup {
+	rt *r;
+	GHashTable *threads;
+	GQueue deferred;
+	int pid, memfd_mem;
+	uint64_t scratch;
+	bool set_up, main_done;
+	int main_status;
+	pthread_t pager;
+	bool pager_running;
+	GError *error;
+} sup;
+
+static void set_err(sup *s, GError *e)
+{
+	if (!s->error)
+		s->error = e;
+	else
+		g_error_free(e);
+}
+
+/* --- the child ----------------------------------------------------------------------------- */
+
+static int install_filter(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xc000003e /* AUDIT_ARCH_X86_64 */, 0, 6),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mmap, 3, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_munmap, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mremap, 1, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_madvise, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {.len = G_N_ELEMENTS(f), .filter = f};
+	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+}
+
+static void child(const tpo_rt_options *opt, int go, int failed)
+{
+	char c;
+	if (read(go, &c, 1) != 1)
+		_exit(127);
+	if (!opt->aslr)
+		personality((unsigned long)personality(0xffffffff) | ADDR_NO_RANDOMIZE);
+	int e = 0;
+	if (install_filter() < 0)
+		e = -errno; /* negative: the filter, not exec */
+	else
+		execvp(opt->argv[0], opt->argv);
+	if (!e)
+		e = errno;
+	if (write(failed, &e, sizeof e) < 0)
+		_exit(127);
+	_exit(e == ENOENT ? 127 : 126);
+}
+
+/* --- injected calls ------------------------------------------------------------------------ */
+
+static bool inject(sup *s, int tid, long nr, int nargs, const uint64_t *a, uint64_t *ret)
+{
+	struct user_regs_struct regs;
+	if (ptrace(PTRACE_GETREGS, tid, 0, &regs) < 0)
+		return false;
+	tpo_ops ops;
+	tpo_ops_init(&ops);
+	tpo_ops_syscall(&ops, nr, nargs, a);
+	tpo_remote_status st = {.deferred = &s->deferred};
+	bool ok = tpo_remote_run(tid, s->memfd_mem, s->scratch, TPO_SCRATCH_CODE, &ops, &regs, &regs, ret, &st);
+	tpo_ops_free(&ops);
+	for (int k = 0; k < st.nstashed; k++)
+		syscall(SYS_tgkill, s->pid, tid, st.stashed[k]);
+	if (st.gone) {
+		s->main_done = tid == s->pid;
+		s->main_status = st.exit_status;
+		return false;
+	}
+	return ok;
+}
+
+/* The program's userfaultfd, made in it and copied to us; its own copy is closed again. */
+static bool setup(sup *s, int tid)
+{
+	rt *r = s->r;
+	tpo_remote_status st = {.deferred = &s->deferred};
+	s->memfd_mem = tpo_remote_open_mem(s->pid);
+	s->scratch = s->memfd_mem >= 0 ? tpo_remote_map_scratch(tid, s->memfd_mem, &st) : 0;
+	if (!s->scratch) {
+		set_err(s, g_error_new(TPO_RT_ERROR, 0, "cannot set up in process %d", s->pid));
+		return false;
+	}
+	uint64_t a[1] = {O_CLOEXEC | O_NONBLOCK}, fd = 0;
+	if (!inject(s, tid, SYS_userfaultfd, 1, a, &fd) || (int64_t)fd < 0) {
+		set_err(s, g_error_new(TPO_RT_ERROR, 0, "userfaultfd() in process %d failed: %s (the runtime must run "
+		                       "as root, or with vm.unprivileged_userfaultfd=1)", s->pid,
+		                       g_strerror(-(int)(int64_t)fd)));
+		return false;
+	}
+	int pidfd = (int)syscall(SYS_pidfd_open, s->pid, 0);
+	r->uffd = pidfd >= 0 ? (int)syscall(SYS_pidfd_getfd, pidfd, (int)fd, 0) : -1;
+	int e = errno;
+	if (pidfd >= 0)
+		close(pidfd);
+	uint64_t c[1] = {fd};
+	inject(s, tid, SYS_close, 1, c, NULL);
+	if (r->uffd < 0) {
+		set_err(s, g_error_new(TPO_RT_ERROR, 0, "pidfd_getfd: %s (Linux 5.6 or later)", g_strerror(e)));
+		return false;
+	}
+	GError *err = NULL;
+	if (!rt_uffd_api(r, &err)) {
+		set_err(s, err);
+		return false;
+	}
+	if (!rt_pager_start(r, &s->pager)) {
+		set_err(s, g_error_new(TPO_RT_ERROR, 0, "cannot start the pager thread"));
+		return false;
+	}
+	s->pager_running = true;
+	s->set_up = true;
+	return true;
+}
+
+static bool wanted(const rt *r, const uint64_t *a)
+{
+	uint64_t len = a[1], prot = a[2], flags = a[3];
+	return (flags & MAP_ANONYMOUS) && (flags & MAP_TYPE) == MAP_PRIVATE &&
+	       !(flags & (MAP_STACK | MAP_GROWSDOWN | MAP_HUGETLB)) &&
+	       (prot & (PROT_READ | PROT_WRITE)) == (PROT_READ | PROT_WRITE) && !(prot & PROT_EXEC) &&
+	       len >= r->opt.min_region;
+}
+
+/* Replaces the fresh anonymous mapping [addr, addr+len) by a shared view of our memfd. */
+static void manage(sup *s, int tid, uint64_t addr, uint64_t len, uint64_t prot)
+{
+	rt *r = s->r;
+	len = (len + RT_PAGE - 1) & ~(RT_PAGE - 1);
+	char path[64];
+	int n = snprintf(path, sizeof path, "/proc/%d/fd/%d", getpid(), r->memfd);
+	uint64_t data = s->scratch + TPO_SCRATCH_CODE;
+	if (!tpo_remote_write(s->memfd_mem, data, path, (size_t)n + 1))
+		return;
+	uint64_t a_open[3] = {data, O_RDWR | O_CLOEXEC, 0}, fd;
+	if (!inject(s, tid, SYS_open, 3, a_open, &fd) || (int64_t)fd < 0)
+		return; /* no fd left, say: the mapping stays as it is, local */
+	pthread_mutex_lock(&r->lock);
+	uint64_t off = r->next_off;
+	r->next_off += REGION_RESERVE;
+	pthread_mutex_unlock(&r->lock);
+	uint64_t a_map[6] = {addr, len, prot, MAP_SHARED | MAP_FIXED, fd, off}, got = 0;
+	bool ok = inject(s, tid, SYS_mmap, 6, a_map, &got);
+	uint64_t a_close[1] = {fd};
+	inject(s, tid, SYS_close, 1, a_close, NULL);
+	if (!ok || got != addr) {
+		set_err(s, g_error_new(TPO_RT_ERROR, 0, "could not replace mapping %#" G_GINT64_MODIFIER "x in process %d",
+		                       (guint64)addr, s->pid));
+		return;
+	}
+	GError *err = NULL;
+	if (!rt_uffd_register(r, addr, addr + len, &err)) {
+		set_err(s, err);
+		return;
+	}
+	pthread_mutex_lock(&r->lock);
+	rt_region_add(r, addr, addr + len, off);
+	pthread_mutex_unlock(&r->lock);
+	if (r->opt.verbose > 1)
+		fprintf(stderr, "3po-run: managing %#" G_GINT64_MODIFIER "x-%#" G_GINT64_MODIFIER "x (%" G_GUINT64_FORMAT " pages)\n",
+		        (guint64)addr, (guint64)(addr + len), (guint64)(len / RT_PAGE));
+}
+
+/* --- system calls -------------------------------------------------------------------------- */
+
+static uint64_t page_up(uint64_t x)
+{
+	return (x + RT_PAGE - 1) & ~(RT_PAGE - 1);
+}
+
+static void on_entry(sup *s, sthread *th)
+{
+	struct __ptrace_syscall_info si;
+	if (ptrace(PTRACE_GET_SYSCALL_INFO, th->tid, sizeof si, &si) <= 0 || si.op != PTRACE_SYSCALL_INFO_SECCOMP)
+		return;
+	th->nr = (long)si.seccomp.nr;
+	memcpy(th->a, si.seccomp.args, sizeof th->a);
+	if (th->nr == SYS_munmap && !(th->a[0] & (RT_PAGE - 1))) {
+		pthread_mutex_lock(&s->r->lock);
+		rt_region_cut(s->r, th->a[0], th->a[0] + page_up(th->a[1]));
+		pthread_mutex_unlock(&s->r->lock);
+	}
+	th->at_entry = true;
+}
+
+static void on_exit_stop(sup *s, sthread *th)
+{
+	th->at_entry = false;
+	struct user_regs_struct regs;
+	if (ptrace(PTRACE_GETREGS, th->tid, 0, &regs) < 0)
+		return;
+	int64_t rv = (int64_t)regs.rax;
+	if (rv < 0 && rv > -4096)
+		return;
+	rt *r = s->r;
+	uint64_t *a = th->a;
+	switch (th->nr) {
+	case SYS_mmap:
+		if (a[3] & MAP_FIXED) { /* it replaced whatever was there */
+			pthread_mutex_lock(&r->lock);
+			rt_region_cut(r, (uint64_t)rv, (uint64_t)rv + page_up(a[1]));
+			pthread_mutex_unlock(&r->lock);
+		}
+		if (wanted(r, a))
+			manage(s, th->tid, (uint64_t)rv, a[1], a[2]);
+		break;
+	case SYS_mremap: {
+		pthread_mutex_lock(&r->lock);
+		bool ok = rt_region_move(r, a[0], page_up(a[1]), (uint64_t)rv, page_up(a[2]));
+		pthread_mutex_unlock(&r->lock);
+		GError *err = NULL;
+		if (!ok)
+			set_err(s, g_error_new(TPO_RT_ERROR, 0, "the program moved part of a managed region (mremap "
+			                       "%#" G_GINT64_MODIFIER "x): not supported", (guint64)a[0]));
+		else if (rt_region_find(r, (uint64_t)rv) && !rt_uffd_register(r, (uint64_t)rv, (uint64_t)rv + page_up(a[2]), &err))
+			set_err(s, err);
+		break;
+	}
+	case SYS_madvise:
+		if (a[2] == MADV_DONTNEED || a[2] == MADV_FREE || a[2] == MADV_REMOVE) {
+			/* private memory reads as zeros afterwards; our shared view must too */
+			pthread_mutex_lock(&r->lock);
+			rt_region_zero(r, a[0], a[0] + page_up(a[1]));
+			pthread_mutex_unlock(&r->lock);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* --- the event loop ------------------------------------------------------------------------ */
+
+static sthread *thread_new(sup *s, int tid, bool managed)
+{
+	sthread *th = g_new0(sthread, 1);
+	th->tid = tid;
+	th->managed = managed;
+	g_hash_table_insert(s->threads, GINT_TO_POINTER(tid), th);
+	return th;
+}
+
+static bool is_stop_signal(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+static void fail_and_kill(sup *s, GError *e)
+{
+	if (e)
+		set_err(s, e);
+	kill(s->pid, SIGKILL);
+}
+
+static void handle(sup *s, int tid, int status)
+{
+	sthread *th = g_hash_table_lookup(s->threads, GINT_TO_POINTER(tid));
+	if (!th) /* a new thread or child, before its parent's event */
+		th = thread_new(s, tid, false);
+	if (WIFEXITED(status) || WIFSIGNALED(status)) {
+		if (tid == s->pid) {
+			s->main_done = true;
+			s->main_status = status;
+		}
+		g_hash_table_remove(s->threads, GINT_TO_POINTER(tid));
+		return;
+	}
+	if (!WIFSTOPPED(status))
+		return;
+	int sig = WSTOPSIG(status), event = status >> 16;
+	if (sig == (SIGTRAP | 0x80)) { /* the exit of a trapped call */
+		if (th->at_entry && th->managed && s->set_up)
+			on_exit_stop(s, th);
+		ptrace(PTRACE_CONT, tid, 0, 0);
+		return;
+	}
+	unsigned long msg = 0;
+	switch (event) {
+	case PTRACE_EVENT_SECCOMP:
+		if (th->managed && s->set_up) {
+			on_entry(s, th);
+			ptrace(PTRACE_SYSCALL, tid, 0, 0); /* stop again at its exit */
+		} else {
+			ptrace(PTRACE_CONT, tid, 0, 0);
+		}
+		return;
+	case PTRACE_EVENT_CLONE:
+	case PTRACE_EVENT_FORK:
+	case PTRACE_EVENT_VFORK:
+		ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg);
+		if (event == PTRACE_EVENT_FORK && th->managed && s->r->regions->len)
+			fail_and_kill(s, g_error_new(TPO_RT_ERROR, 0, "the program called fork() with managed memory: "
+			                             "the runtime cannot give a child its own copy of it (not supported)"));
+		{
+			sthread *c = g_hash_table_lookup(s->threads, GINT_TO_POINTER((int)msg));
+			bool m = event == PTRACE_EVENT_CLONE && th->managed;
+			if (c)
+				c->managed = m;
+			else
+				thread_new(s, (int)msg, m);
+		}
+		ptrace(PTRACE_CONT, tid, 0, 0);
+		return;
+	case PTRACE_EVENT_EXEC:
+		if (tid == s->pid && !s->set_up && !s->error) {
+			th->managed = true;
+			if (!setup(s, tid)) {
+				fail_and_kill(s, NULL);
+				return;
+			}
+		} else if (th->managed) {
+			th->managed = false; /* a new program in a new address space: no longer ours */
+		}
+		ptrace(PTRACE_CONT, tid, 0, 0);
+		return;
+	case PTRACE_EVENT_STOP:
+		if (is_stop_signal(sig)) {
+			ptrace(PTRACE_LISTEN, tid, 0, 0); /* a group stop: stay stopped, as untraced */
+			return;
+		}
+		ptrace(PTRACE_CONT, tid, 0, 0);
+		return;
+	case 0:
+		ptrace(PTRACE_CONT, tid, 0, sig); /* the program's own signal */
+		return;
+	default:
+		ptrace(PTRACE_CONT, tid, 0, 0);
+		return;
+	}
+}
+
+static void loop(sup *s)
+{
+	while (g_hash_table_size(s->threads) || !s->main_done) {
+		int status;
+		pid_t tid;
+		tpo_deferred *d = g_queue_pop_head(&s->deferred);
+		if (d) {
+			tid = d->tid;
+			status = d->status;
+			g_free(d);
+		} else {
+			tid = waitpid(-1, &status, __WALL);
+		}
+		if (tid < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		handle(s, tid, status);
+		if (s->r->failed && !s->error) {
+			s->error = s->r->far_error ? g_error_copy(s->r->far_error) : NULL;
+			kill(s->pid, SIGKILL);
+		}
+	}
+}
+
+gboolean rt_supervise(rt *r, tpo_rt_result *res, GError **err)
+{
+	int go[2], failed[2];
+	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(failed, O_CLOEXEC) < 0) {
+		g_set_error(err, TPO_RT_ERROR, 0, "pipe: %s", g_strerror(errno));
+		return FALSE;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		g_set_error(err, TPO_RT_ERROR, 0, "fork: %s", g_strerror(errno));
+		return FALSE;
+	}
+	if (pid == 0) {
+		close(go[1]);
+		close(failed[0]);
+		child(&r->opt, go[0], failed[1]);
+	}
+	close(go[0]);
+	close(failed[1]);
+	sup s = {.r = r, .pid = pid, .memfd_mem = -1};
+	s.threads = g_hash_table_new_full(NULL, NULL, NULL, g_free);
+	g_queue_init(&s.deferred);
+	long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
+	            PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL;
+	if (ptrace(PTRACE_SEIZE, pid, 0, opts) < 0) {
+		g_set_error(err, TPO_RT_ERROR, 0, "ptrace(PTRACE_SEIZE): %s", g_strerror(errno));
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		g_hash_table_destroy(s.threads);
+		return FALSE;
+	}
+	thread_new(&s, pid, false);
+	r->kill_pid = pid;
+	uint64_t t0 = rt_now_ns();
+	tpo_launch_forward_signals(pid);
+	if (write(go[1], "g", 1) != 1) {
+		/* it died already: the loop reports how */
+	}
+	close(go[1]);
+	loop(&s);
+	tpo_launch_forward_signals(0);
+	if (s.pager_running)
+		rt_pager_stop(r, s.pager);
+	res->stats = r->st;
+	res->stats.wall_s = (double)(rt_now_ns() - t0) / 1e9;
+	if (r->far) {
+		const tpo_far_stats *fs = tpo_far_get_stats(r->far);
+		res->stats.bytes_in = fs->bytes_in;
+		res->stats.bytes_out = fs->bytes_out;
+	}
+	int e = 0;
+	ssize_t got = read(failed[0], &e, sizeof e);
+	close(failed[0]);
+	res->launched = got != (ssize_t)sizeof e;
+	res->exec_errno = res->launched || e < 0 ? 0 : e;
+	res->status = s.main_status;
+	if (s.memfd_mem >= 0)
+		close(s.memfd_mem);
+	g_hash_table_destroy(s.threads);
+	if (!res->launched) {
+		if (e < 0)
+			g_set_error(err, TPO_RT_ERROR, 0, "cannot install the seccomp filter: %s", g_strerror(-e));
+		else
+			g_set_error(err, TPO_RT_ERROR, 0, "cannot run '%s': %s", r->opt.argv[0], g_strerror(e));
+		g_clear_error(&s.error);
+		return FALSE;
+	}
+	if (!s.error && r->failed && r->far_error)
+		s.error = g_error_copy(r->far_error);
+	if (s.error) {
+		g_propagate_prefixed_error(err, s.error, "%s", "");
+		return FALSE;
+	}
+	return TRUE;
+}

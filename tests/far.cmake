@@ -1,0 +1,10 @@
+# Far memory tests: Check unit tests of the local store and of the tcp:// client against the
+# real 3po-memserver (its path in $TPO_MEMSERVER), and 3po-memserver's command line.
+tpo_unit_test(test_far ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_far.c)
+target_link_libraries(test_far PRIVATE tpo_far)
+add_dependencies(test_far 3po-memserver)
+set_tests_properties(test_far PROPERTIES TIMEOUT 300
+  ENVIRONMENT "TPO_MEMSERVER=$<TARGET_FILE:3po-memserver>")
+add_test(NAME far_memserver_cli
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/memserver_cli.sh $<TARGET_FILE:3po-memserver>)
+set_tests_properties(far_memserver_cli PROPERTIES TIMEOUT 60)

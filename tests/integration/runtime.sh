@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# runtime.sh — the runtime (3po-run --tape / --policy) on small workloads: the program's output
+# is identical to an untraced run under every policy and local-memory size; a tape made for its
+# local memory minus the lookahead has zero demand faults; the program's exit status and signals
+# are its own; a tape of another program is refused. Exits 77 (skipped) with the reason when the
+# kernel lacks what the runtime needs.
+# usage: runtime.sh BINDIR WORKLOAD ARGS...
+set -u
+bindir=$1
+shift
+prog=$1
+shift
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail=0
+say() { echo "FAIL: $*"; fail=1; }
+run="$bindir/3po-run"
+dump="$bindir/3po-dump"
+sim="$bindir/3po-sim"
+minreg=--min-region=64K
+
+# the kernel must give us what the runtime needs, or the test says why it skips
+if ! "$run" -q --policy demand --local-mem 64 -- /bin/true 2>"$work/probe.err"; then
+  if grep -q "lacks\|userfaultfd\|pidfd\|seccomp" "$work/probe.err"; then
+    echo "SKIP: $(head -1 "$work/probe.err")"
+    exit 77
+  fi
+  say "runtime cannot run /bin/true: $(cat "$work/probe.err")"
+  exit 1
+fi
+
+want=$("$bindir/$prog" "$@" | grep '^checksum')
+[ -n "$want" ] || { echo "FAIL: $prog printed no checksum"; exit 1; }
+"$run" -q -o "$work/t.3pt" "$bindir/$prog" "$@" >/dev/null || say "tracing $prog failed"
+pages=$("$dump" --json "$work/t.3pt" | jq .totals.distinct_pages)
+[ "$pages" -gt 16 ] 2>/dev/null || { echo "FAIL: trace has no footprint ($pages)"; exit 1; }
+
+for pct in 20 50; do
+  cap=$(( pages * pct / 100 ))
+  [ $cap -ge 16 ] || cap=16
+  look=$(( cap / 4 ))
+  tapecap=$(( cap - look ))
+  for pol in min lru; do
+    "$sim" -q "$work/t.3pt" --local-mem $tapecap --policy $pol --lookahead $look -o "$work/$pol.tape" >/dev/null ||
+      say "3po-sim $pol at $tapecap pages failed"
+    out=$("$run" -q --stats "$work/s.json" $minreg --tape "$work/$pol.tape" --local-mem $cap -- "$bindir/$prog" "$@")
+    rc=$?
+    [ $rc = 0 ] || say "tape $pol at $pct%: exit $rc"
+    [ "$(grep '^checksum' <<<"$out")" = "$want" ] || say "tape $pol at $pct%: output differs"
+    df=$(jq .demand_faults "$work/s.json")
+    st=$(jq .strays "$work/s.json")
+    fe=$(jq .fetches "$work/s.json")
+    [ "$df" = 0 ] || say "tape $pol at its own size ($tapecap + lookahead $look = $cap pages): $df demand faults, $st strays"
+    [ "$fe" -gt 0 ] || say "tape $pol at $pct%: nothing fetched (no memory managed?)"
+  done
+  for pol in demand readahead leap; do
+    out=$("$run" -q --stats "$work/s.json" $minreg --policy $pol --local-mem $cap -- "$bindir/$prog" "$@")
+    rc=$?
+    [ $rc = 0 ] || say "$pol at $pct%: exit $rc"
+    [ "$(grep '^checksum' <<<"$out")" = "$want" ] || say "$pol at $pct%: output differs"
+    res=$(jq .resident_max "$work/s.json")
+    [ "$res" -le $cap ] || say "$pol at $pct%: $res pages resident, more than $cap"
+    [ "$(jq .fetches "$work/s.json")" -gt 0 ] || say "$pol at $pct%: nothing fetched"
+  done
+done
+
+# the far store behind TCP: a 3po-memserver on loopback gives the same output
+"$bindir/3po-memserver" -q --listen 127.0.0.1:0 >"$work/ms.out" &
+ms=$!
+for _ in $(seq 50); do grep -q listening "$work/ms.out" && break; sleep 0.1; done
+addr=$(awk '/listening on/ {print $3}' "$work/ms.out")
+if [ -n "$addr" ]; then
+  out=$("$run" -q $minreg --far "tcp://$addr" --tape "$work/min.tape" --local-mem $cap -- "$bindir/$prog" "$@")
+  [ "$(grep '^checksum' <<<"$out")" = "$want" ] || say "far tcp://$addr: output differs"
+else
+  say "3po-memserver did not say where it listens: $(cat "$work/ms.out")"
+fi
+kill $ms 2>/dev/null
+wait $ms 2>/dev/null
+
+# a tape is for one program with one set of arguments
+"$run" -q $minreg --tape "$work/min.tape" -- "$bindir/$prog" --seed 99 "$@" >/dev/null 2>"$work/id.err"
+rc=$?
+[ $rc = 1 ] || say "a tape of other arguments: exit $rc, not 1"
+grep -q "was made from" "$work/id.err" || say "a tape of other arguments: no clear refusal: $(cat "$work/id.err")"
+[ "$(wc -l <"$work/id.err")" = 1 ] || say "refusal is not one line"
+
+exit $fail

@@ -1,0 +1,728 @@
+/* test_far.c — unit tests of far memory (include/tpo/far.h): URIs, the local store and its
+ * emulated link (timing, pipelining, ordering), and the tcp:// client against the real
+ * 3po-memserver (path in $TPO_MEMSERVER): pipelined round trips, isolation of clients,
+ * --max-mem, and a server killed mid-run (the client must report it, never hang). */
+#define _GNU_SOURCE
+#include <check.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <tpo/far.h>
+
+/* ---- helpers ---- */
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* The page's content for key in generation gen (never all zeros). */
+static void fill(unsigned char *p, uint64_t key, unsigned gen)
+{
+	for (unsigned i = 0; i < TPO_FAR_PAGE; i++)
+		p[i] = (unsigned char)(key * 131 + gen * 17 + i / 7 + 1);
+	memcpy(p, &key, sizeof key);
+}
+
+static bool filled(const unsigned char *p, uint64_t key, unsigned gen)
+{
+	unsigned char want[TPO_FAR_PAGE];
+	fill(want, key, gen);
+	return memcmp(p, want, TPO_FAR_PAGE) == 0;
+}
+
+static bool zeros(const unsigned char *p)
+{
+	for (unsigned i = 0; i < TPO_FAR_PAGE; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+static tpo_far *open_ok(const char *uri, double latency, double bandwidth)
+{
+	GError *err = NULL;
+	tpo_far_options opt = { .latency_s = latency, .bandwidth_bps = bandwidth };
+	tpo_far *f = tpo_far_open(uri, &opt, &err);
+	ck_assert_msg(f, "open %s: %s", uri, err ? err->message : "?");
+	return f;
+}
+
+static void write_ok(tpo_far *f, uint64_t key, unsigned gen)
+{
+	unsigned char p[TPO_FAR_PAGE];
+	GError *err = NULL;
+	fill(p, key, gen);
+	ck_assert_msg(tpo_far_write(f, key, p, &err), "write: %s", err ? err->message : "?");
+}
+
+static void start_ok(tpo_far *f, uint64_t key)
+{
+	GError *err = NULL;
+	ck_assert_msg(tpo_far_read_start(f, key, &err), "read_start: %s", err ? err->message : "?");
+}
+
+/* Collects the oldest read (waiting), which must be key. */
+static void done_ok(tpo_far *f, uint64_t key, unsigned char *page)
+{
+	GError *err = NULL;
+	uint64_t got = ~key;
+	int r = tpo_far_read_done(f, &got, page, true, &err);
+	ck_assert_msg(r == 1, "read_done: %d %s", r, err ? err->message : "");
+	ck_assert_uint_eq(got, key);
+}
+
+/* ---- tests shared by both backends ---- */
+
+static void check_round_trip(tpo_far *f)
+{
+	unsigned char p[TPO_FAR_PAGE];
+	for (uint64_t k = 0; k < 64; k++)
+		write_ok(f, k * 1000 + 7, 1);
+	for (uint64_t k = 0; k < 64; k++)
+		start_ok(f, k * 1000 + 7);
+	ck_assert_uint_eq(tpo_far_reads_pending(f), 64);
+	for (uint64_t k = 0; k < 64; k++) {
+		done_ok(f, k * 1000 + 7, p);
+		ck_assert(filled(p, k * 1000 + 7, 1));
+	}
+	ck_assert_uint_eq(tpo_far_reads_pending(f), 0);
+	uint64_t key;
+	ck_assert_int_eq(tpo_far_read_done(f, &key, p, true, NULL), 0);
+	const tpo_far_stats *s = tpo_far_get_stats(f);
+	ck_assert_uint_eq(s->writes, 64);
+	ck_assert_uint_eq(s->reads, 64);
+	ck_assert_uint_eq(s->bytes_in, 64 * TPO_FAR_PAGE);
+	ck_assert_uint_eq(s->bytes_out, 64 * TPO_FAR_PAGE);
+}
+
+static void check_zeros_holds_discard(tpo_far *f)
+{
+	unsigned char p[TPO_FAR_PAGE];
+	ck_assert(!tpo_far_holds(f, 42));
+	start_ok(f, 42);
+	memset(p, 0xaa, sizeof p);
+	done_ok(f, 42, p);
+	ck_assert(zeros(p));
+	write_ok(f, 42, 3);
+	write_ok(f, UINT64_MAX, 3);
+	write_ok(f, 0, 3);
+	ck_assert(tpo_far_holds(f, 42) && tpo_far_holds(f, UINT64_MAX) && tpo_far_holds(f, 0));
+	ck_assert(!tpo_far_holds(f, 43));
+	ck_assert(tpo_far_discard(f, 42, NULL));
+	ck_assert(!tpo_far_holds(f, 42));
+	start_ok(f, 42);
+	start_ok(f, UINT64_MAX);
+	start_ok(f, 0);
+	done_ok(f, 42, p);
+	ck_assert(zeros(p));
+	done_ok(f, UINT64_MAX, p);
+	ck_assert(filled(p, UINT64_MAX, 3));
+	done_ok(f, 0, p);
+	ck_assert(filled(p, 0, 3));
+}
+
+/* Reads come back in the order started; a read sees the writes before it, not after. */
+static void check_ordering(tpo_far *f)
+{
+	unsigned char p[TPO_FAR_PAGE];
+	static const uint64_t keys[] = { 9, 3, 77, 3, 1, 9 };
+	for (unsigned i = 0; i < 6; i++)
+		write_ok(f, keys[i], 1);
+	for (unsigned i = 0; i < 6; i++)
+		start_ok(f, keys[i]);
+	write_ok(f, 3, 2); /* after the reads of 3 started: they still see generation 1 */
+	start_ok(f, 3);
+	for (unsigned i = 0; i < 6; i++) {
+		done_ok(f, keys[i], p);
+		ck_assert(filled(p, keys[i], 1));
+	}
+	done_ok(f, 3, p);
+	ck_assert(filled(p, 3, 2));
+}
+
+/* ---- URIs ---- */
+
+START_TEST(test_bad_uris)
+{
+	static const char *const bad[] = {
+		"", "locals", "LOCAL", "http://x:1", "tcp://", "tcp://host", "tcp://host:",
+		"tcp://:80", "tcp://host:0", "tcp://host:65536", "tcp://host:12ab", "tcp://::1:80",
+		"tcp://[::1", "tcp://[::1]", "tcp://[::1]80", "tcp://[]:80", "tcp://host:-1",
+	};
+	for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++) {
+		GError *err = NULL;
+		tpo_far *f = tpo_far_open(bad[i], NULL, &err);
+		ck_assert_msg(!f, "'%s' opened", bad[i]);
+		ck_assert_msg(err && g_error_matches(err, TPO_FAR_ERROR, TPO_FAR_ERROR_URI),
+			      "'%s': wrong error", bad[i]);
+		ck_assert_msg(!strchr(err->message, '\n'), "'%s': not one line", bad[i]);
+		ck_assert_msg(strstr(err->message, bad[i]), "'%s' not named: %s", bad[i], err->message);
+		g_error_free(err);
+	}
+	GError *err = NULL;
+	tpo_far_options opt = { .latency_s = -1 };
+	ck_assert(!tpo_far_open("local", &opt, &err));
+	ck_assert(g_error_matches(err, TPO_FAR_ERROR, TPO_FAR_ERROR_URI));
+	g_error_free(err);
+}
+END_TEST
+
+START_TEST(test_connect_refused)
+{
+	/* A port nobody listens on: bind one, note it, close it. */
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof a;
+	ck_assert_int_eq(bind(s, (struct sockaddr *)&a, sizeof a), 0);
+	ck_assert_int_eq(getsockname(s, (struct sockaddr *)&a, &len), 0);
+	close(s);
+	char uri[64];
+	snprintf(uri, sizeof uri, "tcp://127.0.0.1:%u", ntohs(a.sin_port));
+	GError *err = NULL;
+	ck_assert(!tpo_far_open(uri, NULL, &err));
+	ck_assert_msg(g_error_matches(err, TPO_FAR_ERROR, TPO_FAR_ERROR_CONNECT), "%s", err->message);
+	ck_assert(strstr(err->message, uri));
+	g_error_free(err);
+}
+END_TEST
+
+/* A listener on 127.0.0.1 that is not a 3po-memserver: a child accepts one connection and,
+ * if reply is not NULL, sends it and closes; else stays silent. Returns the child's pid. */
+static pid_t fake_server(const char *reply, char *uri, size_t size)
+{
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof a;
+	ck_assert_int_eq(bind(s, (struct sockaddr *)&a, sizeof a), 0);
+	ck_assert_int_eq(listen(s, 1), 0);
+	ck_assert_int_eq(getsockname(s, (struct sockaddr *)&a, &len), 0);
+	snprintf(uri, size, "tcp://127.0.0.1:%u", ntohs(a.sin_port));
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		int c = accept(s, NULL, NULL);
+		if (reply) {
+			ssize_t n = write(c, reply, strlen(reply));
+			(void)n;
+			close(c);
+		} else {
+			pause();
+		}
+		_exit(0);
+	}
+	close(s);
+	return pid;
+}
+
+START_TEST(test_not_a_memserver)
+{
+	char uri[64];
+	GError *err = NULL;
+	pid_t pid = fake_server("HTTP/1.0 400 Bad Request\r\n\r\n", uri, sizeof uri);
+	ck_assert(!tpo_far_open(uri, NULL, &err));
+	ck_assert_msg(g_error_matches(err, TPO_FAR_ERROR, TPO_FAR_ERROR_PROTOCOL), "%s", err->message);
+	ck_assert(strstr(err->message, uri) && strstr(err->message, "hello"));
+	g_clear_error(&err);
+	waitpid(pid, NULL, 0);
+
+	pid = fake_server("", uri, sizeof uri); /* closes at once */
+	ck_assert(!tpo_far_open(uri, NULL, &err));
+	ck_assert_msg(g_error_matches(err, TPO_FAR_ERROR, TPO_FAR_ERROR_CONNECT), "%s", err->message);
+	g_clear_error(&err);
+	waitpid(pid, NULL, 0);
+
+	pid = fake_server(NULL, uri, sizeof uri); /* silent: bounded by the hello timeout */
+	double t0 = now_s();
+	ck_assert(!tpo_far_open(uri, NULL, &err));
+	ck_assert_msg(g_error_matches(err, TPO_FAR_ERROR, TPO_FAR_ERROR_CONNECT), "%s", err->message);
+	ck_assert_msg(now_s() - t0 < 20, "open took %g s", now_s() - t0);
+	g_clear_error(&err);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+END_TEST
+
+/* ---- local ---- */
+
+START_TEST(test_local_round_trip)
+{
+	tpo_far *f = open_ok("local", 0, 0);
+	check_round_trip(f);
+	tpo_far_close(f);
+}
+END_TEST
+
+START_TEST(test_local_zeros_holds_discard)
+{
+	tpo_far *f = open_ok("local", 0, 0);
+	check_zeros_holds_discard(f);
+	tpo_far_close(f);
+}
+END_TEST
+
+START_TEST(test_local_ordering)
+{
+	tpo_far *f = open_ok("local", 0, 0);
+	check_ordering(f);
+	tpo_far_close(f);
+}
+END_TEST
+
+/* 100 reads at 1 Gbit/s are bandwidth-bound: at least 100 page transfers. */
+START_TEST(test_local_bandwidth)
+{
+	tpo_far *f = open_ok("local", 1e-6, 1e9);
+	unsigned char p[TPO_FAR_PAGE];
+	double t0 = now_s();
+	for (uint64_t k = 0; k < 100; k++)
+		start_ok(f, k);
+	for (uint64_t k = 0; k < 100; k++)
+		done_ok(f, k, p);
+	double t = now_s() - t0;
+	ck_assert_msg(t >= 100 * TPO_FAR_PAGE * 8 / 1e9, "took %g s", t);
+	ck_assert_uint_le(tpo_far_get_stats(f)->wait_ns, (uint64_t)(t * 1e9) + 1);
+	tpo_far_close(f);
+}
+END_TEST
+
+/* One read at 1 ms latency takes 1 ms; read_done(wait=false) does not wait for it. */
+START_TEST(test_local_latency)
+{
+	tpo_far *f = open_ok("local", 1e-3, 100e9);
+	unsigned char p[TPO_FAR_PAGE];
+	uint64_t key;
+	double t0 = now_s();
+	start_ok(f, 5);
+	ck_assert_int_eq(tpo_far_read_done(f, &key, p, false, NULL), 0); /* not arrived yet */
+	ck_assert_uint_eq(tpo_far_reads_pending(f), 1);
+	done_ok(f, 5, p);
+	double t = now_s() - t0;
+	ck_assert_msg(t >= 1e-3, "took %g s", t);
+	ck_assert_uint_le(tpo_far_get_stats(f)->wait_ns, (uint64_t)(t * 1e9) + 1);
+	tpo_far_close(f);
+}
+END_TEST
+
+/* 100 reads at 50 ms latency pipeline: about 50 ms in all, far from 100 x 50 ms. */
+START_TEST(test_local_pipelined)
+{
+	tpo_far *f = open_ok("local", 50e-3, 100e9);
+	unsigned char p[TPO_FAR_PAGE];
+	double t0 = now_s();
+	for (uint64_t k = 0; k < 100; k++)
+		start_ok(f, k);
+	for (uint64_t k = 0; k < 100; k++)
+		done_ok(f, k, p);
+	double t = now_s() - t0;
+	ck_assert_msg(t >= 50e-3 && t < 2.5, "100 pipelined reads took %g s", t);
+	ck_assert_uint_gt(tpo_far_get_stats(f)->wait_ns, 0);
+	ck_assert_uint_le(tpo_far_get_stats(f)->wait_ns, (uint64_t)(t * 1e9) + 1);
+	tpo_far_close(f);
+}
+END_TEST
+
+/* Writes do not block and use the other direction of the link: 100 writes on a 1 Mbit/s link
+ * (3.3 s of link time) return at once, and a read after them takes one page's time (33 ms). */
+START_TEST(test_local_writes_do_not_block)
+{
+	tpo_far *f = open_ok("local", 1e-3, 1e6);
+	unsigned char p[TPO_FAR_PAGE];
+	double t0 = now_s();
+	for (uint64_t k = 0; k < 100; k++)
+		write_ok(f, k, 1);
+	double t = now_s() - t0;
+	ck_assert_msg(t < 1, "100 writes took %g s", t);
+	ck_assert_uint_eq(tpo_far_get_stats(f)->wait_ns, 0);
+	ck_assert_uint_eq(tpo_far_get_stats(f)->bytes_out, 100 * TPO_FAR_PAGE);
+	t0 = now_s();
+	start_ok(f, 99);
+	done_ok(f, 99, p);
+	ck_assert(filled(p, 99, 1));
+	t = now_s() - t0;
+	ck_assert_msg(t >= TPO_FAR_PAGE * 8 / 1e6 && t < 1, "a read after the writes took %g s", t);
+	tpo_far_close(f);
+}
+END_TEST
+
+/* ---- tcp: against the real 3po-memserver ---- */
+
+typedef struct {
+	pid_t pid;
+	char uri[160];
+} server;
+
+/* Starts 3po-memserver -q -l LISTEN [EXTRA] and reads its "listening on" line (10 s at most).
+ * False if it exits first (e.g. no IPv6). */
+static bool server_start(server *s, const char *listen, const char *extra1, const char *extra2)
+{
+	const char *bin = getenv("TPO_MEMSERVER");
+	ck_assert_msg(bin, "TPO_MEMSERVER is not set (the path of 3po-memserver)");
+	int pfd[2];
+	ck_assert_int_eq(pipe(pfd), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(pfd[1], 1);
+		close(pfd[0]);
+		close(pfd[1]);
+		execl(bin, bin, "-q", "--listen", listen, extra1, extra2, (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	char line[128];
+	size_t n = 0;
+	double deadline = now_s() + 10;
+	while (n < sizeof line - 1 && (n == 0 || line[n - 1] != '\n')) {
+		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
+		int left = (int)((deadline - now_s()) * 1000);
+		ck_assert_msg(left > 0 && poll(&p, 1, left) == 1, "3po-memserver did not start");
+		ssize_t r = read(pfd[0], line + n, 1);
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(pfd[0]);
+	line[n] = 0;
+	if (strncmp(line, "listening on ", 13) != 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return false;
+	}
+	line[strcspn(line, "\n")] = 0;
+	s->pid = pid;
+	snprintf(s->uri, sizeof s->uri, "tcp://%s", line + 13);
+	return true;
+}
+
+/* Sends sig and waits (5 s at most); returns the wait status. */
+static int server_stop(server *s, int sig)
+{
+	int status = 0;
+	kill(s->pid, sig);
+	double deadline = now_s() + 5;
+	while (waitpid(s->pid, &status, WNOHANG) == 0) {
+		if (now_s() > deadline) {
+			kill(s->pid, SIGKILL);
+			waitpid(s->pid, &status, 0);
+			ck_abort_msg("3po-memserver did not stop on signal %d", sig);
+		}
+		usleep(1000);
+	}
+	return status;
+}
+
+static server srv;
+
+static void srv_setup(void)
+{
+	ck_assert(server_start(&srv, "127.0.0.1:0", NULL, NULL));
+}
+
+static void srv_teardown(void)
+{
+	int status = server_stop(&srv, SIGTERM);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+}
+
+START_TEST(test_tcp_round_trip)
+{
+	tpo_far *f = open_ok(srv.uri, 0, 0);
+	check_round_trip(f);
+	tpo_far_close(f);
+}
+END_TEST
+
+START_TEST(test_tcp_zeros_holds_discard)
+{
+	tpo_far *f = open_ok(srv.uri, 0, 0);
+	check_zeros_holds_discard(f);
+	tpo_far_close(f);
+}
+END_TEST
+
+START_TEST(test_tcp_ordering)
+{
+	tpo_far *f = open_ok(srv.uri, 0, 0);
+	check_ordering(f);
+	tpo_far_close(f);
+}
+END_TEST
+
+/* Many pages, all reads started before any is collected (32 MiB of replies in flight: the
+ * client must keep receiving while it sends), then a sliding window of reads and writes. */
+START_TEST(test_tcp_many_pipelined)
+{
+	enum { N = 8192 };
+	tpo_far *f = open_ok(srv.uri, 0, 0);
+	unsigned char p[TPO_FAR_PAGE];
+	for (uint64_t k = 0; k < N; k++)
+		write_ok(f, k, 1);
+	for (uint64_t k = 0; k < N; k++)
+		start_ok(f, k);
+	ck_assert_uint_eq(tpo_far_reads_pending(f), N);
+	for (uint64_t k = 0; k < N; k++) {
+		done_ok(f, k, p);
+		ck_assert_msg(filled(p, k, 1), "page %u", (unsigned)k);
+	}
+	uint64_t next = 0;
+	for (uint64_t k = 0; k < N; k++) {
+		if (k % 3 == 0)
+			write_ok(f, k, 2);
+		start_ok(f, k);
+		if (tpo_far_reads_pending(f) >= 64) {
+			done_ok(f, next, p);
+			ck_assert(filled(p, next, next % 3 == 0 ? 2 : 1));
+			next++;
+		}
+	}
+	while (next < N) {
+		done_ok(f, next, p);
+		ck_assert(filled(p, next, next % 3 == 0 ? 2 : 1));
+		next++;
+	}
+	tpo_far_close(f);
+}
+END_TEST
+
+/* read_done(wait=false) never blocks, even with the server stopped. */
+START_TEST(test_tcp_no_wait)
+{
+	tpo_far *f = open_ok(srv.uri, 0, 0);
+	unsigned char p[TPO_FAR_PAGE];
+	uint64_t key;
+	write_ok(f, 1, 1);
+	kill(srv.pid, SIGSTOP);
+	start_ok(f, 1);
+	double t0 = now_s();
+	for (int i = 0; i < 100; i++)
+		ck_assert_int_eq(tpo_far_read_done(f, &key, p, false, NULL), 0);
+	ck_assert_msg(now_s() - t0 < 0.5, "read_done(wait=false) blocked");
+	kill(srv.pid, SIGCONT);
+	done_ok(f, 1, p);
+	ck_assert(filled(p, 1, 1));
+	/* And it does collect a read that has arrived. */
+	start_ok(f, 1);
+	int r = 0;
+	for (double end = now_s() + 5; r == 0 && now_s() < end;)
+		r = tpo_far_read_done(f, &key, p, false, NULL);
+	ck_assert_int_eq(r, 1);
+	ck_assert(filled(p, 1, 1));
+	tpo_far_close(f);
+}
+END_TEST
+
+/* Two clients have separate pages; a page space goes with its connection. */
+START_TEST(test_tcp_clients_isolated)
+{
+	tpo_far *a = open_ok(srv.uri, 0, 0), *b = open_ok(srv.uri, 0, 0);
+	unsigned char p[TPO_FAR_PAGE];
+	write_ok(a, 1, 1);
+	start_ok(b, 1);
+	done_ok(b, 1, p);
+	ck_assert(zeros(p));
+	ck_assert(!tpo_far_holds(b, 1));
+	write_ok(b, 1, 2);
+	start_ok(a, 1);
+	start_ok(b, 1);
+	done_ok(a, 1, p);
+	ck_assert(filled(p, 1, 1));
+	done_ok(b, 1, p);
+	ck_assert(filled(p, 1, 2));
+	tpo_far_close(a);
+	a = open_ok(srv.uri, 0, 0);
+	start_ok(a, 1);
+	done_ok(a, 1, p);
+	ck_assert(zeros(p));
+	tpo_far_close(a);
+	tpo_far_close(b);
+}
+END_TEST
+
+static void check_lost(tpo_far *f, const char *uri)
+{
+	unsigned char p[TPO_FAR_PAGE] = { 0 };
+	uint64_t key;
+	GError *err = NULL;
+	ck_assert(!tpo_far_write(f, 1, p, &err));
+	ck_assert(g_error_matches(err, TPO_FAR_ERROR, TPO_FAR_ERROR_LOST));
+	g_clear_error(&err);
+	ck_assert(!tpo_far_read_start(f, 1, &err));
+	ck_assert(g_error_matches(err, TPO_FAR_ERROR, TPO_FAR_ERROR_LOST));
+	g_clear_error(&err);
+	ck_assert(!tpo_far_discard(f, 1, &err));
+	g_clear_error(&err);
+	ck_assert_int_eq(tpo_far_read_done(f, &key, p, false, &err), -1);
+	ck_assert(g_error_matches(err, TPO_FAR_ERROR, TPO_FAR_ERROR_LOST));
+	char *want = g_strdup_printf("far memory server %s went away", uri);
+	ck_assert_msg(strstr(err->message, want), "message: %s", err->message);
+	g_free(want);
+	g_clear_error(&err);
+}
+
+/* Collects reads until one fails (each wait is bounded); returns the error. */
+static GError *collect_until_error(tpo_far *f, unsigned max)
+{
+	unsigned char p[TPO_FAR_PAGE];
+	uint64_t key;
+	GError *err = NULL;
+	for (unsigned i = 0; i < max; i++) {
+		if (!tpo_far_reads_pending(f) && !tpo_far_read_start(f, 7, &err))
+			return err;
+		int r = tpo_far_read_done(f, &key, p, true, &err);
+		if (r < 0)
+			return err;
+		ck_assert_int_eq(r, 1);
+	}
+	ck_abort_msg("no error after %u reads", max);
+	return NULL;
+}
+
+/* The server is killed with reads in flight: the client reports it, by name, promptly. */
+START_TEST(test_tcp_server_killed)
+{
+	server s;
+	ck_assert(server_start(&s, "127.0.0.1:0", NULL, NULL));
+	tpo_far *f = open_ok(s.uri, 0, 0);
+	for (uint64_t k = 0; k < 256; k++)
+		write_ok(f, k, 1);
+	for (uint64_t k = 0; k < 256; k++)
+		start_ok(f, k);
+	int status = server_stop(&s, SIGKILL);
+	ck_assert(WIFSIGNALED(status));
+	double t0 = now_s();
+	GError *err = collect_until_error(f, 1000);
+	ck_assert_msg(now_s() - t0 < 10, "took %g s to notice", now_s() - t0);
+	ck_assert_msg(g_error_matches(err, TPO_FAR_ERROR, TPO_FAR_ERROR_LOST), "%s", err->message);
+	ck_assert_msg(strstr(err->message, "went away"), "%s", err->message);
+	ck_assert_msg(strstr(err->message, s.uri), "%s", err->message);
+	g_error_free(err);
+	check_lost(f, s.uri);
+	tpo_far_close(f);
+}
+END_TEST
+
+/* --max-mem: a write beyond it closes the connection, which the client reports as LOST;
+ * other clients go on; memory discarded or freed at disconnect counts no more. */
+START_TEST(test_tcp_max_mem)
+{
+	server s;
+	ck_assert(server_start(&s, "127.0.0.1:0", "--max-mem", "8K"));
+	tpo_far *f = open_ok(s.uri, 0, 0), *g = open_ok(s.uri, 0, 0);
+	unsigned char p[TPO_FAR_PAGE];
+	write_ok(f, 1, 1);
+	write_ok(f, 1, 2); /* overwrite: no new memory */
+	write_ok(f, 2, 1);
+	ck_assert(tpo_far_discard(f, 2, NULL));
+	write_ok(f, 3, 1);
+	start_ok(f, 3);
+	done_ok(f, 3, p);
+	ck_assert(filled(p, 3, 1));
+	write_ok(f, 4, 1); /* the third page: refused */
+	GError *err = collect_until_error(f, 10);
+	ck_assert_msg(g_error_matches(err, TPO_FAR_ERROR, TPO_FAR_ERROR_LOST), "%s", err->message);
+	g_error_free(err);
+	tpo_far_close(f);
+	/* f's pages were freed with its connection: g may store two. */
+	for (double end = now_s() + 5;;) {
+		tpo_far *h = open_ok(s.uri, 0, 0);
+		write_ok(h, 10, 1);
+		write_ok(h, 11, 1);
+		start_ok(h, 11);
+		GError *e = NULL;
+		uint64_t key;
+		int r = tpo_far_read_done(h, &key, p, true, &e);
+		tpo_far_close(h);
+		if (r == 1)
+			break;
+		g_error_free(e); /* the server may not have seen f go yet */
+		ck_assert_msg(now_s() < end, "memory of a closed client not freed");
+		usleep(10000);
+	}
+	start_ok(g, 1);
+	done_ok(g, 1, p);
+	ck_assert(zeros(p));
+	tpo_far_close(g);
+	int status = server_stop(&s, SIGTERM);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+END_TEST
+
+/* IPv6 literal in brackets (skipped when the host has no IPv6 loopback). */
+START_TEST(test_tcp_ipv6)
+{
+	server s;
+	if (!server_start(&s, "[::1]:0", NULL, NULL))
+		return;
+	ck_assert(strncmp(s.uri, "tcp://[::1]:", 12) == 0);
+	tpo_far *f = open_ok(s.uri, 0, 0);
+	check_round_trip(f);
+	tpo_far_close(f);
+	int status = server_stop(&s, SIGINT);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+END_TEST
+
+static Suite *far_suite(void)
+{
+	Suite *s = suite_create("far");
+	TCase *tc = tcase_create("uri");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_bad_uris);
+	tcase_add_test(tc, test_connect_refused);
+	tcase_add_test(tc, test_not_a_memserver);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("local");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_local_round_trip);
+	tcase_add_test(tc, test_local_zeros_holds_discard);
+	tcase_add_test(tc, test_local_ordering);
+	tcase_add_test(tc, test_local_bandwidth);
+	tcase_add_test(tc, test_local_latency);
+	tcase_add_test(tc, test_local_pipelined);
+	tcase_add_test(tc, test_local_writes_do_not_block);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("tcp");
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, srv_setup, srv_teardown);
+	tcase_add_test(tc, test_tcp_round_trip);
+	tcase_add_test(tc, test_tcp_zeros_holds_discard);
+	tcase_add_test(tc, test_tcp_ordering);
+	tcase_add_test(tc, test_tcp_many_pipelined);
+	tcase_add_test(tc, test_tcp_no_wait);
+	tcase_add_test(tc, test_tcp_clients_isolated);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("tcp_own_server");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_tcp_server_killed);
+	tcase_add_test(tc, test_tcp_max_mem);
+	tcase_add_test(tc, test_tcp_ipv6);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(far_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
