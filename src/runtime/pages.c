@@ -141,7 +141,10 @@ bool rt_make_room(rt *r, bool demand)
 				return false;
 			continue;
 		}
-		if (v <= 0 && getenv("TPO_DEBUG"))
+		static int debug = -1;
+		if (debug < 0)
+			debug = getenv("TPO_DEBUG") != NULL;
+		if (v <= 0 && debug)
 			fprintf(stderr, "3po: fifo evicts %#" G_GINT64_MODIFIER "x (%s)\n", (guint64)(g->start + i * RT_PAGE),
 			        demand ? "demand" : "prefetch");
 		rt_evict(r, g, i);

@@ -11,7 +11,8 @@
 #include <stdlib.h>
 #include "tpo/tape.h"
 
-#define RESYNC_AFTER 8
+#define RESYNC_AFTER 64
+#define NONE ((size_t)-1)
 
 typedef struct tentry {
 	uint64_t index; /* access number of the trace */
@@ -28,6 +29,7 @@ typedef struct tape_policy {
 	tentry *f, *e;          /* fetches, evictions */
 	size_t nf, ne;
 	bypage *idx;            /* fetches sorted by (page, k) */
+	size_t *evpos;          /* for each fetch, the eviction of its page just before it, or NONE */
 	size_t pos;             /* the program's place: fetch entries before it are done */
 	size_t next;            /* next fetch entry to issue */
 	size_t ev;              /* next eviction entry to apply */
@@ -138,10 +140,12 @@ static void tp_on_miss(rt *r, rt_policy *p, rt_region *g, size_t i)
 	g->tpos[i] = (uint32_t)k + 1;
 }
 
+static bool apply_due(rt *r, tape_policy *t);
+
 static bool tp_advance(rt *r, rt_policy *p)
 {
 	tape_policy *t = (tape_policy *)p;
-	bool did = false;
+	bool did = apply_due(r, t);
 	if (t->gen != r->regions_gen) { /* new memory: look again at entries skipped for want of it */
 		t->gen = r->regions_gen;
 		t->next = MIN(t->next, t->pos);
@@ -156,8 +160,10 @@ static bool tp_advance(rt *r, rt_policy *p)
 			continue;
 		}
 		size_t i = rt_idx(g, e->page);
-		if (g->state[i] != RT_FAR) { /* still here from before: this entry claims it */
-			g->tpos[i] = (uint32_t)t->next + 1;
+		if (g->state[i] != RT_FAR) { /* still here from before: this entry claims it (a key page
+			                            * keeps its own entry: its fault must report that one) */
+			if (!(g->flags[i] & RT_PF_KEY))
+				g->tpos[i] = (uint32_t)t->next + 1;
 			t->next++;
 			continue;
 		}
@@ -183,17 +189,16 @@ static bool tp_advance(rt *r, rt_policy *p)
 	return did;
 }
 
+static uint64_t evict_bound(const tape_policy *t);
+
 static int tp_victim(rt *r, rt_policy *p, bool demand, rt_region **gp, size_t *ip)
 {
 	tape_policy *t = (tape_policy *)p;
-	/* the trace hides the re-accesses to a page within its microset: an eviction waits until
-	 * the program is `settle` accesses past its place */
-	uint64_t at = t->nf ? t->f[MIN(t->pos, t->nf - 1)].index : 0;
-	uint64_t bound = at > t->settle ? at - t->settle : 0;
+	uint64_t bound = evict_bound(t);
 	while (t->ev < t->ne) {
 		const tentry *e = &t->e[t->ev];
-		if (!demand && e->index > bound)
-			return -1;
+		if (e->index > bound) /* not due: a fault takes the oldest page instead (FIFO) */
+			return demand ? 0 : -1;
 		t->ev++;
 		rt_region *g = rt_region_find(r, e->page);
 		if (!g)
@@ -212,12 +217,45 @@ static int tp_victim(rt *r, rt_policy *p, bool demand, rt_region **gp, size_t *i
 	return 0;
 }
 
+/* Evictions may be applied up to this access index: the trace hides the re-accesses to a page
+ * within its microset, so a page last recorded at j may be touched until the microset of j
+ * ends, j + settle - 1 at the latest; an eviction at I (> j) is safe once the program is at
+ * I + settle - 1. */
+static uint64_t evict_bound(const tape_policy *t)
+{
+	uint64_t at = t->nf ? t->f[MIN(t->pos, t->nf - 1)].index : 0;
+	return at + 1 > t->settle ? at + 1 - t->settle : 0;
+}
+
+/* Applies the evictions the program has passed, keeping the resident set the tape's. */
+static bool apply_due(rt *r, tape_policy *t)
+{
+	uint64_t bound = evict_bound(t);
+	bool did = false;
+	while (t->ev < t->ne && t->e[t->ev].index <= bound && !r->failed) {
+		const tentry *e = &t->e[t->ev++];
+		rt_region *g = rt_region_find(r, e->page);
+		if (!g)
+			continue;
+		size_t i = rt_idx(g, e->page);
+		if (g->state[i] != RT_CACHED && g->state[i] != RT_MAPPED)
+			continue;
+		if (g->tpos[i] && t->f[g->tpos[i] - 1].index > e->index)
+			continue; /* stale, as in tp_victim */
+		r->st.tape_evictions++;
+		rt_evict(r, g, i);
+		did = true;
+	}
+	return did;
+}
+
 static void tp_destroy(rt_policy *p)
 {
 	tape_policy *t = (tape_policy *)p;
 	g_free(t->f);
 	g_free(t->e);
 	g_free(t->idx);
+	g_free(t->evpos);
 	g_array_free(t->issued, TRUE);
 	g_free(t);
 }
@@ -255,6 +293,17 @@ rt_policy *rt_policy_tape_new(rt *r, GError **err)
 	for (size_t k = 0; k < t->nf; k++)
 		t->idx[k] = (bypage){t->f[k].page, (uint32_t)k};
 	qsort(t->idx, t->nf, sizeof *t->idx, cmp_bypage);
+	/* tape order: at one index, evictions come before the fetch */
+	t->evpos = g_new(size_t, t->nf ? t->nf : 1);
+	GHashTable *last_ev = g_hash_table_new(g_int64_hash, g_int64_equal);
+	for (size_t k = 0, m = 0; k < t->nf; k++) {
+		for (; m < t->ne && t->e[m].index <= t->f[k].index; m++)
+			g_hash_table_insert(last_ev, &t->e[m].page, GSIZE_TO_POINTER(m + 1));
+		gpointer v = g_hash_table_lookup(last_ev, &t->f[k].page);
+		t->evpos[k] = v ? GPOINTER_TO_SIZE(v) - 1 : NONE;
+		g_hash_table_remove(last_ev, &t->f[k].page);
+	}
+	g_hash_table_destroy(last_ev);
 	/* The tape's own resident set needs its local_pages; fetching L entries ahead needs L more.
 	 * Evictions are applied once the program reaches them, so L is what local memory leaves
 	 * over the tape's size and the pages of one microset (a tape made for all of local memory
@@ -264,8 +313,9 @@ rt_policy *rt_policy_tape_new(rt *r, GError **err)
 	t->settle = r->opt.settle;
 	uint64_t need = h_local + t->settle;
 	uint64_t spare = r->cap > need ? r->cap - need : r->cap / 8;
-	if (!r->opt.lookahead && t->L > spare)
-		t->L = spare;
+	/* the program's place is known only at key pages, up to K = L/4 fetches late: L + K <= spare */
+	if (!r->opt.lookahead && t->L > spare * 4 / 5)
+		t->L = spare * 4 / 5;
 	t->L = MAX(MIN(t->L, r->cap / 2), 1);
 	t->K = r->opt.key_every ? r->opt.key_every : MAX(t->L / 4, 1);
 	r->st.lookahead = t->L;

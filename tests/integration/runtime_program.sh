@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# runtime_program.sh — under the runtime a program keeps its own stdin, exit status and signals
+# (also signals sent to 3po-run), threads work, a far store that goes away ends the run with a
+# one-line error instead of wrong results, and bad requests get a one-line error. Exits 77 when
+# the kernel lacks what the runtime needs.
+# usage: runtime_program.sh BINDIR
+set -u
+bindir=$1
+work=$(mktemp -d)
+trap 'rm -rf "$work"; kill -9 $(jobs -p) 2>/dev/null' EXIT
+fail=0
+say() { echo "FAIL: $*"; fail=1; }
+run() { "$bindir/3po-run" "$@"; }
+rt=(--policy demand --local-mem 64 --min-region 64K)
+
+if ! run -q "${rt[@]}" -- /bin/true 2>"$work/probe.err"; then
+  echo "SKIP: $(head -1 "$work/probe.err")"
+  exit 77
+fi
+
+# exit status and death by signal, as a shell reports them
+run -q "${rt[@]}" -- sh -c 'exit 3'
+[ $? = 3 ] || say "exit status 3 not passed through"
+run -q "${rt[@]}" -- sh -c 'kill -USR1 $$'
+[ $? = 138 ] || say "death by SIGUSR1 not passed through as 138"
+# stdin and stdout are the program's
+[ "$(echo hello | run -q "${rt[@]}" -- cat)" = hello ] || say "stdin/stdout not passed through"
+
+# two threads: same checksum as without the runtime
+want=$("$bindir/matmul" -n 320 -b 32 -t 2 | grep checksum)
+got=$(run -q --policy readahead --local-mem 200 --min-region 64K -- "$bindir/matmul" -n 320 -b 32 -t 2 | grep checksum)
+[ "$got" = "$want" ] || say "matmul -t 2 under the runtime: '$got', want '$want'"
+
+# SIGTERM sent to 3po-run reaches the program, which dies of it
+run -q "${rt[@]}" -- "$bindir/matmul" -n 900 >/dev/null &
+pid=$!
+sleep 0.5
+kill -TERM $pid
+wait $pid
+rc=$?
+[ $rc = 143 ] || say "SIGTERM to 3po-run: exit $rc, not 143"
+
+# the far store goes away mid-run: a clear error, exit 1, never a wrong checksum
+"$bindir/3po-memserver" -q --listen 127.0.0.1:0 >"$work/ms.out" &
+ms=$!
+for _ in $(seq 50); do grep -q listening "$work/ms.out" && break; sleep 0.1; done
+addr=$(awk '/listening on/ {print $3}' "$work/ms.out")
+run -q --far "tcp://$addr" --policy demand --local-mem 100 --min-region 64K -- "$bindir/matmul" -n 900 \
+  >"$work/lost.out" 2>"$work/lost.err" &
+pid=$!
+sleep 0.7
+kill -9 $ms
+wait $pid
+rc=$?
+[ $rc = 1 ] || say "far store gone: exit $rc, not 1"
+grep -q "went away" "$work/lost.err" || say "far store gone: no clear error: $(cat "$work/lost.err")"
+[ "$(wc -l <"$work/lost.err")" = 1 ] || say "far store gone: error is not one line: $(cat "$work/lost.err")"
+grep -q checksum "$work/lost.out" && say "far store gone: the program still printed a checksum"
+
+# refusals: one line on stderr
+refuse() { # refuse CODE WHAT ARGS...
+  local code=$1 what=$2
+  shift 2
+  run "$@" >/dev/null 2>"$work/r.err"
+  local rc=$?
+  [ $rc = "$code" ] || say "$what: exit $rc, not $code"
+  [ "$(wc -l <"$work/r.err")" -le 2 ] && [ -s "$work/r.err" ] || say "$what: not a short error: $(cat "$work/r.err")"
+}
+refuse 2 "bad size" --local-mem lots -- /bin/true
+refuse 2 "bad policy" --policy magic --local-mem 64 -- /bin/true
+refuse 2 "percent without tape" --policy demand --local-mem 20% -- /bin/true
+refuse 1 "missing tape" --tape "$work/none.tape" -- /bin/true
+refuse 1 "bad far URI" --far ftp://x --policy demand --local-mem 64 -- /bin/true
+refuse 127 "missing program" "${rt[@]}" -- "$work/no-such-program"
+exit $fail
