@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# replicate.sh — the paper's experiment on this machine: each oblivious workload at several
+# local-memory sizes (a share of its traced footprint), run with all memory local, under Linux
+# swap (a cgroup v1 memory limit, swap on /dev/zram0), and under the 3PO runtime with demand,
+# readahead, leap, and tapes (lru and min). Prints one table of slowdowns against all-local,
+# writes results.csv and a plot, and checks every cell's checksum. Needs root. Sets up zram swap
+# and a cgroup, and undoes both at the end (also on ^C).
+#
+# usage: scripts/bench/replicate.sh [-b BUILD_DIR] [-o OUT_DIR] [-s "10 20 30 50 100"]
+#                                   [-w "matmul stencil ..."] [-r REPEAT]
+set -euo pipefail
+here=$(cd "$(dirname "$0")/../.." && pwd)
+build=$here/build
+out=$here/build/bench
+sizes="10 20 30 50 100"
+only=""
+repeat=1
+usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
+while getopts "b:o:s:w:r:h" o; do
+  case $o in
+    b) build=$OPTARG ;;
+    o) out=$OPTARG ;;
+    s) sizes=$OPTARG ;;
+    w) only=$OPTARG ;;
+    r) repeat=$OPTARG ;;
+    h) usage; exit 0 ;;
+    *) usage >&2; exit 2 ;;
+  esac
+done
+bin=$build/bin
+[ -x "$bin/3po-run" ] || { echo "replicate.sh: no build at $build (run scripts/setup.sh first)" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || { echo "replicate.sh: needs root (zram swap, cgroups)" >&2; exit 1; }
+mkdir -p "$out"
+
+# Workloads and their benchmark sizes: footprints of 6-32 MiB, so that tracing (tens of
+# microseconds per recorded page) stays within a minute or two each.
+declare -A args=(
+  [matmul]="-n 512 -b 64"
+  [matvec]="-n 2048 -r 4"
+  [dot]="-n 2097152 -r 4"
+  [spmv]="-n 65536 -d 8 -r 2"
+  [fft]="-k 18"
+  [stencil]="-n 1024 -s 4"
+  [lu]="-n 512"
+  [bitonic]="-k 19"
+)
+order="matmul matvec dot spmv fft stencil lu bitonic"
+[ -n "$only" ] && order=$only
+
+# --- Linux swap: zram and a memory cgroup (v1), torn down on exit ----------------------------
+cg=/sys/fs/cgroup/memory/3po-bench
+zram_set=0
+cleanup() {
+  if [ -d "$cg" ]; then
+    cat "$cg/cgroup.procs" 2>/dev/null | while read -r p; do echo "$p" >/sys/fs/cgroup/memory/cgroup.procs 2>/dev/null || true; done
+    rmdir "$cg" 2>/dev/null || true
+  fi
+  if [ $zram_set = 1 ]; then
+    swapoff /dev/zram0 2>/dev/null || true
+    echo 1 >/sys/block/zram0/reset 2>/dev/null || true
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+if [ ! -e /dev/zram0 ]; then modprobe zram 2>/dev/null || true; fi
+if [ -e /dev/zram0 ] && ! swapon --show=NAME --noheadings | grep -q zram0; then
+  echo 1 >/sys/block/zram0/reset 2>/dev/null || true
+  echo 2G >/sys/block/zram0/disksize
+  mkswap /dev/zram0 >/dev/null
+  swapon -p 100 /dev/zram0
+  zram_set=1
+fi
+swapon --show=NAME --noheadings | grep -q zram0 || { echo "replicate.sh: cannot set up swap on /dev/zram0" >&2; exit 1; }
+mkdir -p "$cg"
+echo 60 >"$cg/memory.swappiness"
+
+now() { date +%s.%N; }
+# timed CMD...: runs CMD with stdout to $out/last.out, prints wall seconds
+timed() {
+  local t0 t1
+  t0=$(now)
+  "$@" >"$out/last.out" 2>>"$out/log"
+  t1=$(now)
+  awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.4f\n", b - a}'
+}
+in_cgroup() { # in_cgroup BYTES CMD...: runs CMD limited to BYTES of memory (swap beyond)
+  local bytes=$1
+  shift
+  echo "$bytes" >"$cg/memory.limit_in_bytes"
+  sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" "$@"
+}
+best() { # best N CMD...: the fastest of N runs (checks the checksum of each)
+  local n=$1 b="" t
+  shift
+  for _ in $(seq "$n"); do
+    t=$(timed "$@") || { echo "FAIL"; return; }
+    grep -q "^checksum $want_sum\$" "$out/last.out" || { echo "BADSUM"; return; }
+    if [ -z "$b" ] || awk -v t="$t" -v b="$b" 'BEGIN {exit !(t < b)}'; then b=$t; fi
+  done
+  echo "$b"
+}
+
+csv=$out/results.csv
+echo "workload,local_pct,config,seconds,slowdown" >"$csv"
+configs="linux-swap demand readahead leap tape-lru tape-min"
+printf "%-9s %5s %8s" workload local all-local
+for c in $configs; do printf " %10s" "$c"; done
+printf "\n"
+for w in $order; do
+  a=${args[$w]}
+  # shellcheck disable=SC2086
+  want_sum=$("$bin/$w" $a | awk '/^checksum/ {print $2}')
+  echo "[$w] tracing $w $a ..." >>"$out/log"
+  # shellcheck disable=SC2086
+  "$bin/3po-run" -q -o "$out/$w.3pt" "$bin/$w" $a >/dev/null 2>>"$out/log"
+  fp=$("$bin/3po-dump" --json "$out/$w.3pt" | jq .totals.distinct_pages)
+  # shellcheck disable=SC2086
+  base=$(best "$repeat" "$bin/$w" $a)
+  for pct in $sizes; do
+    cap=$(( fp * pct / 100 ))
+    [ $cap -ge 64 ] || cap=64
+    printf "%-9s %4s%% %7.3fs" "$w" "$pct" "$base"
+    look=$(( cap / 8 ))
+    [ $look -ge 16 ] || look=16
+    tapecap=$(( cap - look - 64 ))
+    [ $tapecap -ge 16 ] || tapecap=16
+    for c in $configs; do
+      case $c in
+        linux-swap)
+          # the program's own memory plus about 4 MiB of code, libraries and stack
+          # shellcheck disable=SC2086
+          t=$(best "$repeat" in_cgroup $(( cap * 4096 + 4 * 1048576 )) "$bin/$w" $a) ;;
+        demand | readahead | leap)
+          # shellcheck disable=SC2086
+          t=$(best "$repeat" "$bin/3po-run" -q --min-region 64K --policy $c --local-mem $cap -- "$bin/$w" $a) ;;
+        tape-*)
+          p=${c#tape-}
+          "$bin/3po-sim" -q "$out/$w.3pt" --local-mem $tapecap --policy "$p" --lookahead $look \
+            -o "$out/$w-$pct-$p.tape" >/dev/null 2>>"$out/log"
+          # shellcheck disable=SC2086
+          t=$(best "$repeat" "$bin/3po-run" -q --min-region 64K --tape "$out/$w-$pct-$p.tape" --local-mem $cap \
+            -- "$bin/$w" $a) ;;
+      esac
+      if [[ $t =~ ^[0-9.]+$ ]]; then
+        r=$(awk -v t="$t" -v b="$base" 'BEGIN {printf "%.4f", t / b}')
+        printf " %9.2fx" "$r"
+        echo "$w,$pct,$c,$t,$r" >>"$csv"
+      else
+        printf " %10s" "$t"
+        echo "$w,$pct,$c,,$t" >>"$csv"
+      fi
+    done
+    printf "\n"
+  done
+done
+
+# the 20% column: tape (min) against Linux swap, the paper's headline
+echo
+echo "At 20% local memory (the paper's point): speed-up of tape-min over Linux swap, slowdown against all-local"
+awk -F, '$2 == 20 && $3 == "linux-swap" {s[$1] = $4} $2 == 20 && $3 == "tape-min" {t[$1] = $4; d[$1] = $5}
+  END {for (w in t) if (s[w] != "" && t[w] != "") printf "  %-9s %5.2fx faster than Linux swap, %5.2fx of all-local\n", w, s[w] / t[w], d[w]}' "$csv"
+
+if command -v gnuplot >/dev/null; then
+  for w in $order; do
+    for c in $configs; do
+      awk -F, -v w="$w" -v c="$c" '$1 == w && $3 == c && $5 ~ /^[0-9.]+$/ {print $2, $5}' "$csv" >"$out/plot-$w-$c.dat"
+    done
+  done
+  {
+    echo "set terminal pngcairo size 1400,900; set output '$out/replicate.png'"
+    echo "set multiplot layout 2,4; set logscale y; set key top right font ',7'"
+    for w in $order; do
+      echo "set title '$w'; set xlabel 'local memory (% of footprint)'; set ylabel 'slowdown vs all-local'"
+      printf "plot "
+      first=1
+      for c in $configs; do
+        [ $first = 1 ] || printf ", "
+        printf "'%s' using 1:2 with linespoints title '%s'" "$out/plot-$w-$c.dat" "$c"
+        first=0
+      done
+      printf "\n"
+    done
+    echo "unset multiplot"
+  } >"$out/replicate.gp"
+  gnuplot "$out/replicate.gp" 2>>"$out/log" && echo "plot: $out/replicate.png"
+fi
+echo "results: $csv"
