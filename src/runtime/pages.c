@@ -86,36 +86,40 @@ static bool all_zero(const uint8_t *p)
 	return true;
 }
 
-void rt_evict(rt *r, rt_region *g, size_t i)
+/* Write-protects pages [i, i + n) of g (all mapped) in one call: one TLB flush for the run. */
+static bool wp_run(rt *r, rt_region *g, size_t i, size_t n)
 {
-	uint64_t addr = g->start + i * RT_PAGE, key = g->off / RT_PAGE + i, off = key * RT_PAGE;
-	if (g->state[i] == RT_MAPPED) {
-		/* no write may slip in between the copy and the punch: write-protect it first (a
-		 * write now waits in the kernel until we let it go as a fault on a missing page) */
-		if (!rt_uffd_wp(r, addr, true)) {
-			fail_errno(r, "write-protecting for eviction", addr);
-			return;
-		}
-		if (pread(r->memfd, r->buf, RT_PAGE, (off_t)off) != (ssize_t)RT_PAGE) {
-			fail_errno(r, "reading for eviction", addr);
-			return;
-		}
-		GError *e = NULL;
-		if (all_zero(r->buf)) {
-			if (tpo_far_holds(r->far, key) && !tpo_far_discard(r->far, key, &e)) {
-				rt_fail(r, e);
-				return;
-			}
-		} else {
-			if (!tpo_far_write(r->far, key, r->buf, &e)) {
-				rt_fail(r, e);
-				return;
-			}
-			r->st.writebacks++;
-		}
+	if (n == 1)
+		return rt_uffd_wp(r, g->start + i * RT_PAGE, true);
+	return rt_uffd_wp_range(r, g->start + i * RT_PAGE, n * RT_PAGE, true);
+}
+
+/* Stores page i of g (write-protected, or unmapped) far, unless it is all zeros. */
+static bool write_back(rt *r, rt_region *g, size_t i)
+{
+	uint64_t key = g->off / RT_PAGE + i;
+	if (pread(r->memfd, r->buf, RT_PAGE, (off_t)(key * RT_PAGE)) != (ssize_t)RT_PAGE) {
+		fail_errno(r, "reading for eviction", g->start + i * RT_PAGE);
+		return false;
 	}
-	/* a page never mapped since it arrived is as the far store (or zeros) has it: just drop it */
-	fallocate(r->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)RT_PAGE);
+	GError *e = NULL;
+	if (all_zero(r->buf)) {
+		if (tpo_far_holds(r->far, key) && !tpo_far_discard(r->far, key, &e)) {
+			rt_fail(r, e);
+			return false;
+		}
+		return true;
+	}
+	if (!tpo_far_write(r->far, key, r->buf, &e)) {
+		rt_fail(r, e);
+		return false;
+	}
+	r->st.writebacks++;
+	return true;
+}
+
+static void forget(rt *r, rt_region *g, size_t i)
+{
 	if (g->flags[i] & RT_PF_PREFETCHED)
 		r->st.prefetch_wasted++;
 	g->state[i] = RT_FAR;
@@ -123,6 +127,56 @@ void rt_evict(rt *r, rt_region *g, size_t i)
 	g->stamp[i] = 0;
 	r->resident--;
 	r->st.evictions++;
+}
+
+/* Evicts pages [i, i + n) of g, all resident (cached or mapped) and none in flight: mapped ones
+ * are write-protected first (so no write slips in between the copy and the punch), copied out,
+ * and the memfd punched, one call per run. A page never mapped since it arrived is as the far
+ * store (or zeros) has it: it is only dropped. */
+static void evict_run(rt *r, rt_region *g, size_t i, size_t n)
+{
+	for (size_t k = i; k < i + n;) {
+		size_t m = k;
+		while (m < i + n && g->state[m] == RT_MAPPED)
+			m++;
+		if (m > k && !wp_run(r, g, k, m - k)) {
+			fail_errno(r, "write-protecting for eviction", g->start + k * RT_PAGE);
+			return;
+		}
+		for (size_t j = k; j < m; j++)
+			if (!write_back(r, g, j))
+				return;
+		k = m > k ? m : k + 1;
+	}
+	fallocate(r->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)(g->off + i * RT_PAGE),
+	          (off_t)(n * RT_PAGE));
+	for (size_t k = i; k < i + n; k++)
+		forget(r, g, k);
+}
+
+void rt_evict(rt *r, rt_region *g, size_t i)
+{
+	evict_run(r, g, i, 1);
+}
+
+static int cmp_victim(const void *a, const void *b)
+{
+	const rt_victim *x = a, *y = b;
+	if (x->g != y->g)
+		return x->g->start < y->g->start ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+void rt_evict_many(rt *r, rt_victim *v, size_t n)
+{
+	qsort(v, n, sizeof *v, cmp_victim);
+	for (size_t k = 0; k < n && !r->failed;) {
+		size_t m = k + 1;
+		while (m < n && v[m].g == v[k].g && v[m].i == v[m - 1].i + 1)
+			m++;
+		evict_run(r, v[k].g, v[k].i, m - k);
+		k = m;
+	}
 }
 
 bool rt_make_room(rt *r, bool demand)

@@ -231,6 +231,8 @@ static uint64_t evict_bound(const tape_policy *t)
 static bool apply_due(rt *r, tape_policy *t)
 {
 	uint64_t bound = evict_bound(t);
+	rt_victim v[64];
+	size_t n = 0;
 	bool did = false;
 	while (t->ev < t->ne && t->e[t->ev].index <= bound && !r->failed) {
 		const tentry *e = &t->e[t->ev++];
@@ -242,10 +244,21 @@ static bool apply_due(rt *r, tape_policy *t)
 			continue;
 		if (g->tpos[i] && t->f[g->tpos[i] - 1].index > e->index)
 			continue; /* stale, as in tp_victim */
+		bool dup = false; /* the tape may evict a page twice in one batch (fetched in between) */
+		for (size_t k = 0; k < n && !dup; k++)
+			dup = v[k].g == g && v[k].i == i;
+		if (dup)
+			continue;
 		r->st.tape_evictions++;
-		rt_evict(r, g, i);
+		v[n++] = (rt_victim){g, i};
+		if (n == G_N_ELEMENTS(v)) {
+			rt_evict_many(r, v, n);
+			n = 0;
+		}
 		did = true;
 	}
+	if (n)
+		rt_evict_many(r, v, n);
 	return did;
 }
 

@@ -91,6 +91,12 @@ static inline size_t rt_idx(const rt_region *g, uint64_t addr)
 /* Makes room for one more resident page, evicting by the policy; false if nothing can go. */
 bool rt_make_room(rt *r, bool demand);
 void rt_evict(rt *r, rt_region *g, size_t i);
+/* Evicts several resident pages (none twice), contiguous runs together: fewer TLB flushes. */
+typedef struct rt_victim {
+	rt_region *g;
+	size_t i;
+} rt_victim;
+void rt_evict_many(rt *r, rt_victim *v, size_t n);
 /* Starts bringing page addr in (resident++). mapped: map it in the program when it arrives (no
  * fault then); otherwise leave it in the memfd for a minor fault. */
 bool rt_fetch_start(rt *r, rt_region *g, size_t i, bool mapped, bool prefetch, uint8_t flags);
@@ -124,6 +130,7 @@ rt_policy *rt_policy_tape_new(rt *r, GError **err);           /* tape */
 bool rt_uffd_copy(rt *r, uint64_t addr, const void *src, bool wake);
 bool rt_uffd_continue(rt *r, uint64_t addr);
 bool rt_uffd_wp(rt *r, uint64_t addr, bool on);
+bool rt_uffd_wp_range(rt *r, uint64_t addr, uint64_t len, bool on);
 void rt_uffd_wake(rt *r, uint64_t addr);
 bool rt_uffd_register(rt *r, uint64_t start, uint64_t end, GError **err);
 /* The features this runtime needs, checked on the kernel's answer to UFFDIO_API. */

@@ -67,7 +67,12 @@ bool rt_uffd_continue(rt *r, uint64_t addr)
 
 bool rt_uffd_wp(rt *r, uint64_t addr, bool on)
 {
-	struct uffdio_writeprotect w = {.range = {.start = addr, .len = RT_PAGE},
+	return rt_uffd_wp_range(r, addr, RT_PAGE, on);
+}
+
+bool rt_uffd_wp_range(rt *r, uint64_t addr, uint64_t len, bool on)
+{
+	struct uffdio_writeprotect w = {.range = {.start = addr, .len = len},
 	                                .mode = on ? UFFDIO_WRITEPROTECT_MODE_WP : 0};
 	return ioctl(r->uffd, UFFDIO_WRITEPROTECT, &w) == 0;
 }
