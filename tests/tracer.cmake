@@ -2,7 +2,8 @@
 # status must match), the exact page sequence, matmul, and the command line.
 set(HZ ${CMAKE_CURRENT_SOURCE_DIR}/hazards)
 set(IT ${CMAKE_CURRENT_SOURCE_DIR}/integration)
-foreach(name sys_buffers own_memory own_segv crash signals threads fork_exec altstack page_sequence long_runner)
+foreach(name sys_buffers own_memory own_segv crash signals threads fork_exec altstack page_sequence long_runner
+             detach_churn)
   add_executable(hz_${name} ${HZ}/${name}.c)
   target_compile_options(hz_${name} PRIVATE -O1)
   target_link_libraries(hz_${name} PRIVATE pthread)
@@ -33,6 +34,8 @@ add_test(NAME tracer_page_sequence COMMAND ${IT}/page_sequence.sh ${BIN} ${TB}/h
 add_test(NAME tracer_matmul COMMAND ${IT}/matmul_trace.sh ${BIN} -n 256)
 add_test(NAME tracer_cli COMMAND ${IT}/cli.sh ${BIN})
 add_test(NAME tracer_attach COMMAND ${IT}/attach.sh ${BIN} ${TB}/hz_long_runner)
+add_test(NAME tracer_attach_churn COMMAND ${IT}/attach_churn.sh ${BIN} ${TB}/hz_detach_churn syscalls)
+add_test(NAME tracer_attach_churn_faults COMMAND ${IT}/attach_churn.sh ${BIN} ${TB}/hz_detach_churn faults)
 add_test(NAME tracer_interrupt COMMAND ${IT}/interrupt.sh ${BIN} ${TB}/hz_long_runner)
 add_test(NAME tracer_top COMMAND ${IT}/top.sh ${BIN})
 

@@ -249,6 +249,16 @@ static void detach_all(tpo_tracer *t)
 		if (p->scratch) {
 			struct user_regs_struct regs;
 			if (ptrace(PTRACE_GETREGS, th->tid, 0, &regs) == 0) {
+				struct __ptrace_syscall_info si;
+				if (ptrace(PTRACE_GET_SYSCALL_INFO, th->tid, sizeof si, &si) > 0 &&
+				    si.op == PTRACE_SYSCALL_INFO_ENTRY) {
+					/* Parked at a system call's entry: once our code has run there, the
+					 * thread resumes from an int3 stop, where the call would be skipped
+					 * and return -ENOSYS (exit_group would fall through to glibc's hlt:
+					 * SIGSEGV). Put it back on its `syscall` instruction instead. */
+					regs.rip -= 2;
+					regs.rax = regs.orig_rax;
+				}
 				tpo_ops_reset(&t->ops);
 				tpo_proc_untrace_ops(p, &t->ops);
 				if (tpo_tr_run_ops(t, th, &t->ops, &regs, &regs)) {

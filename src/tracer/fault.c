@@ -68,3 +68,17 @@ bool tpo_fault_handle(tpo_tracer *t, tpo_thread *th, const siginfo_t *si)
 		tpo_segv_repair(t, th);
 	return true;
 }
+
+bool tpo_fault_queued(tpo_thread *th)
+{
+	/* A fault queues its SIGSEGV on the thread; a PTRACE_INTERRUPT that arrives between the
+	 * fault and the signal's dequeue is reported first, with the SIGSEGV still queued. */
+	siginfo_t q[8];
+	struct __ptrace_peeksiginfo_args a = {.off = 0, .flags = 0, .nr = 8};
+	int n = (int)ptrace(PTRACE_PEEKSIGINFO, th->tid, &a, q);
+	for (int i = 0; i < n; i++)
+		if (q[i].si_signo == SIGSEGV && q[i].si_code == SEGV_ACCERR &&
+		    tpo_regions_page_traced(&th->proc->regions, TPO_PAGE_DOWN((uint64_t)q[i].si_addr)))
+			return true;
+	return false;
+}

@@ -271,6 +271,14 @@ static void handle_stop(tpo_tracer *t, tpo_thread *th, int status)
 				ptrace(PTRACE_LISTEN, tid, 0, 0); /* group-stop: stay stopped, as untraced */
 				return;
 			}
+			if (t->detaching && tpo_fault_queued(th)) {
+				/* The detach's interrupt overtook a fault on one of our pages: parked here,
+				 * the queued SIGSEGV would reach the program once we let go (or be taken
+				 * for its own and sent again). Let the thread take it: the fault is handled
+				 * as any other and the thread parked at its signal-delivery-stop. */
+				ptrace(PTRACE_SYSCALL, tid, 0, 0);
+				return;
+			}
 			break;
 		default:
 			break;

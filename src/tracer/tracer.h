@@ -140,6 +140,8 @@ void tpo_segv_delivered(tpo_proc *p);
 
 /* faults (fault.c): returns true if the SIGSEGV was ours (handled), false to deliver it */
 bool tpo_fault_handle(tpo_tracer *t, tpo_thread *th, const siginfo_t *si);
+/* Is a SIGSEGV of a fault on a page we trace queued for th, not yet dequeued (th is stopped)? */
+bool tpo_fault_queued(tpo_thread *th);
 
 /* call chains (callchain.c): unwinds stopped thread tid of p into ips (innermost first, the
  * faulting ip at [0]); returns how many (0 on any failure). */
