@@ -8,7 +8,7 @@
 #
 # usage: scripts/bench/replicate.sh [-b BUILD_DIR] [-o OUT_DIR] [-s "10 20 30 50 100"]
 #                                   [-w "matmul stencil ..."] [-r REPEAT]
-set -euo pipefail
+set -uo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 build=$here/build
 out=$here/build/bench
@@ -38,11 +38,11 @@ mkdir -p "$out"
 # --settle is the same number, and tapes are made for the local memory less lookahead and it.
 declare -A args=(
   [matmul]="-n 1024 -b 64"
-  [matvec]="-n 2048 -r 4"
-  [dot]="-n 2097152 -r 4"
-  [spmv]="-n 262144 -d 8 -r 2"
+  [matvec]="-n 2048 -r 16"
+  [dot]="-n 2097152 -r 16"
+  [spmv]="-n 262144 -d 8 -r 8"
   [fft]="-k 19"
-  [stencil]="-n 1024 -s 4"
+  [stencil]="-n 1024 -s 16"
   [lu]="-n 1024"
   [bitonic]="-k 21"
 )
@@ -80,10 +80,12 @@ echo 60 >"$cg/memory.swappiness"
 now() { date +%s.%N; }
 # timed CMD...: runs CMD with stdout to $out/last.out, prints wall seconds
 timed() {
-  local t0 t1
+  local t0 t1 rc
   t0=$(now)
   "$@" >"$out/last.out" 2>>"$out/log"
+  rc=$?
   t1=$(now)
+  [ $rc = 0 ] || { [ $rc = 137 ] && echo OOM || echo "EXIT$rc"; return 1; }
   awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.4f\n", b - a}'
 }
 in_cgroup() { # in_cgroup BYTES CMD...: runs CMD limited to BYTES of memory (swap beyond)
@@ -96,7 +98,7 @@ best() { # best N CMD...: the fastest of N runs (checks the checksum of each)
   local n=$1 b="" t
   shift
   for _ in $(seq "$n"); do
-    t=$(timed "$@") || { echo "FAIL"; return; }
+    t=$(timed "$@") || { echo "$t"; return; }
     grep -q "^checksum $want_sum\$" "$out/last.out" || { echo "BADSUM"; return; }
     if [ -z "$b" ] || awk -v t="$t" -v b="$b" 'BEGIN {exit !(t < b)}'; then b=$t; fi
   done
@@ -131,9 +133,9 @@ for w in $order; do
     for c in $configs; do
       case $c in
         linux-swap)
-          # the program's own memory plus about 4 MiB of code, libraries and stack
+          # the program's own memory plus 8 MiB for code, libraries, stack and page tables
           # shellcheck disable=SC2086
-          t=$(best "$repeat" in_cgroup $(( cap * 4096 + 4 * 1048576 )) "$bin/$w" $a) ;;
+          t=$(best "$repeat" in_cgroup $(( cap * 4096 + 8 * 1048576 )) "$bin/$w" $a) ;;
         demand | readahead | leap)
           # shellcheck disable=SC2086
           t=$(best "$repeat" "$bin/3po-run" -q --min-region 64K --policy $c --local-mem $cap -- "$bin/$w" $a) ;;

@@ -32,7 +32,7 @@ got=$(run -q --policy readahead --local-mem 200 --min-region 64K -- "$bindir/mat
 [ "$got" = "$want" ] || say "matmul -t 2 under the runtime: '$got', want '$want'"
 
 # SIGTERM sent to 3po-run reaches the program, which dies of it
-run -q "${rt[@]}" -- "$bindir/matmul" -n 900 >/dev/null &
+"$bindir/3po-run" -q "${rt[@]}" -- "$bindir/matmul" -n 900 >/dev/null &
 pid=$!
 sleep 0.5
 kill -TERM $pid
@@ -45,7 +45,7 @@ rc=$?
 ms=$!
 for _ in $(seq 50); do grep -q listening "$work/ms.out" && break; sleep 0.1; done
 addr=$(awk '/listening on/ {print $3}' "$work/ms.out")
-run -q --far "tcp://$addr" --policy demand --local-mem 100 --min-region 64K -- "$bindir/matmul" -n 900 \
+"$bindir/3po-run" -q --far "tcp://$addr" --policy demand --local-mem 100 --min-region 64K -- "$bindir/matmul" -n 900 \
   >"$work/lost.out" 2>"$work/lost.err" &
 pid=$!
 sleep 0.7
