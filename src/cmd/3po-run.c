@@ -47,15 +47,6 @@ static void usage(FILE *f)
 	run_usage(f);
 }
 
-static int exit_code(int status)
-{
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return 1;
-}
-
 static void summary(const tpo_trace_result *r, const char *out, int verbose)
 {
 	const tpo_trace_footer *f = &r->footer;
@@ -166,6 +157,6 @@ int main(int argc, char **argv)
 	if (opt.verbose && res.launched)
 		summary(&res, output, opt.verbose);
 	g_free(def);
-	int code = exit_code(res.status);
+	int code = tpo_exit_code(res.status);
 	return ok ? code : (code ? code : 1);
 }

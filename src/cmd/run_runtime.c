@@ -55,15 +55,6 @@ static uint64_t tape_footprint(const char *path, GError **err)
 	return n;
 }
 
-static int exit_code(int status)
-{
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return 1;
-}
-
 static int bad(const char *what, const char *arg, const char *why)
 {
 	fprintf(stderr, "3po-run: %s: '%s': %s\nTry '3po-run --help' for more information.\n", what, arg, why);
@@ -239,7 +230,7 @@ int run_runtime_main(int argc, char **argv)
 	}
 	if (opt.verbose || json)
 		tpo_rt_stats_print(stderr, &opt, &res, json);
-	return exit_code(res.status);
+	return tpo_exit_code(res.status);
 }
 
 void run_usage(FILE *f)

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/wait.h>
+
 #include "tpo/tracer.h"
 
 gboolean tpo_parse_regions(const char *s, uint32_t *sel)
@@ -37,4 +39,13 @@ gboolean tpo_parse_count(const char *s, unsigned long max, unsigned long *out)
 		return FALSE;
 	*out = n;
 	return TRUE;
+}
+
+int tpo_exit_code(int st)
+{
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return 1;
 }

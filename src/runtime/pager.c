@@ -20,6 +20,17 @@ uint64_t rt_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* The program touches a page that arrived (or is arriving) ahead of need, for the first time. */
+static void first_use(rt *r, rt_region *g, size_t i)
+{
+	if (g->flags[i] & RT_PF_PREFETCHED)
+		r->st.prefetch_used++;
+	g->flags[i] &= (uint8_t)~RT_PF_PREFETCHED;
+	if (r->pol->on_hit)
+		r->pol->on_hit(r, r->pol, g, i);
+	g->flags[i] &= (uint8_t)~RT_PF_KEY;
+}
+
 static void on_fault(rt *r, uint64_t address, uint64_t fl)
 {
 	uint64_t t0 = rt_now_ns();
@@ -51,22 +62,12 @@ static void on_fault(rt *r, uint64_t address, uint64_t fl)
 		}
 		g->state[i] = RT_MAPPED;
 		r->st.minor_faults++;
-		if (g->flags[i] & RT_PF_PREFETCHED)
-			r->st.prefetch_used++;
-		g->flags[i] &= (uint8_t)~RT_PF_PREFETCHED;
-		if (r->pol->on_hit)
-			r->pol->on_hit(r, r->pol, g, i);
-		g->flags[i] &= (uint8_t)~RT_PF_KEY;
+		first_use(r, g, i);
 		return;
 	case RT_INFLIGHT:
 		/* the program caught up with a prefetch: wait for it, then map it */
 		r->st.late_fetches++;
-		if (g->flags[i] & RT_PF_PREFETCHED)
-			r->st.prefetch_used++;
-		g->flags[i] &= (uint8_t)~RT_PF_PREFETCHED;
-		if (r->pol->on_hit)
-			r->pol->on_hit(r, r->pol, g, i);
-		g->flags[i] &= (uint8_t)~RT_PF_KEY;
+		first_use(r, g, i);
 		if (!rt_wait_page(r, g, i))
 			return;
 		if (g->state[i] == RT_CACHED && rt_uffd_continue(r, addr))

@@ -189,34 +189,6 @@ static bool tp_advance(rt *r, rt_policy *p)
 	return did;
 }
 
-static uint64_t evict_bound(const tape_policy *t);
-
-static int tp_victim(rt *r, rt_policy *p, bool demand, rt_region **gp, size_t *ip)
-{
-	tape_policy *t = (tape_policy *)p;
-	uint64_t bound = evict_bound(t);
-	while (t->ev < t->ne) {
-		const tentry *e = &t->e[t->ev];
-		if (e->index > bound) /* not due: a fault takes the oldest page instead (FIFO) */
-			return demand ? 0 : -1;
-		t->ev++;
-		rt_region *g = rt_region_find(r, e->page);
-		if (!g)
-			continue;
-		size_t i = rt_idx(g, e->page);
-		if (g->state[i] != RT_CACHED && g->state[i] != RT_MAPPED)
-			continue;
-		/* a later fetch entry already claimed the page again: this eviction is stale */
-		if (g->tpos[i] && t->f[g->tpos[i] - 1].index > e->index)
-			continue;
-		r->st.tape_evictions++;
-		*gp = g;
-		*ip = i;
-		return 1;
-	}
-	return 0;
-}
-
 /* Evictions may be applied up to this access index: the trace hides the re-accesses to a page
  * within its microset, so a page last recorded at j may be touched until the microset of j
  * ends, j + settle - 1 at the latest; an eviction at I (> j) is safe once the program is at
@@ -227,15 +199,16 @@ static uint64_t evict_bound(const tape_policy *t)
 	return at + 1 > t->settle ? at + 1 - t->settle : 0;
 }
 
-/* Applies the evictions the program has passed, keeping the resident set the tape's. */
-static bool apply_due(rt *r, tape_policy *t)
+/* The next tape eviction due by bound that still applies (its page resident, and not claimed
+ * again by a later fetch entry: then the eviction is stale). 1 found, 0 tape done, -1 the next
+ * one is not due yet. */
+static int next_due(rt *r, tape_policy *t, uint64_t bound, rt_region **gp, size_t *ip)
 {
-	uint64_t bound = evict_bound(t);
-	rt_victim v[64];
-	size_t n = 0;
-	bool did = false;
-	while (t->ev < t->ne && t->e[t->ev].index <= bound && !r->failed) {
-		const tentry *e = &t->e[t->ev++];
+	while (t->ev < t->ne) {
+		const tentry *e = &t->e[t->ev];
+		if (e->index > bound)
+			return -1;
+		t->ev++;
 		rt_region *g = rt_region_find(r, e->page);
 		if (!g)
 			continue;
@@ -243,13 +216,40 @@ static bool apply_due(rt *r, tape_policy *t)
 		if (g->state[i] != RT_CACHED && g->state[i] != RT_MAPPED)
 			continue;
 		if (g->tpos[i] && t->f[g->tpos[i] - 1].index > e->index)
-			continue; /* stale, as in tp_victim */
+			continue;
+		r->st.tape_evictions++;
+		*gp = g;
+		*ip = i;
+		return 1;
+	}
+	return 0;
+}
+
+static int tp_victim(rt *r, rt_policy *p, bool demand, rt_region **gp, size_t *ip)
+{
+	int v = next_due(r, (tape_policy *)p, evict_bound((tape_policy *)p), gp, ip);
+	if (v < 0 && demand)
+		return 0; /* not due: a fault takes the oldest page instead (FIFO) */
+	return v;
+}
+
+/* Applies the evictions the program has passed, keeping the resident set the tape's. */
+static bool apply_due(rt *r, tape_policy *t)
+{
+	uint64_t bound = evict_bound(t);
+	rt_victim v[64];
+	size_t n = 0;
+	bool did = false;
+	rt_region *g;
+	size_t i;
+	while (!r->failed && next_due(r, t, bound, &g, &i) == 1) {
 		bool dup = false; /* the tape may evict a page twice in one batch (fetched in between) */
 		for (size_t k = 0; k < n && !dup; k++)
 			dup = v[k].g == g && v[k].i == i;
-		if (dup)
+		if (dup) {
+			r->st.tape_evictions--;
 			continue;
-		r->st.tape_evictions++;
+		}
 		v[n++] = (rt_victim){g, i};
 		if (n == G_N_ELEMENTS(v)) {
 			rt_evict_many(r, v, n);

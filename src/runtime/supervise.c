@@ -382,15 +382,7 @@ static void loop(sup *s)
 {
 	while (g_hash_table_size(s->threads) || !s->main_done) {
 		int status;
-		pid_t tid;
-		tpo_deferred *d = g_queue_pop_head(&s->deferred);
-		if (d) {
-			tid = d->tid;
-			status = d->status;
-			g_free(d);
-		} else {
-			tid = waitpid(-1, &status, __WALL);
-		}
+		pid_t tid = tpo_remote_next_status(&s->deferred, &status);
 		if (tid < 0) {
 			if (errno == EINTR)
 				continue;

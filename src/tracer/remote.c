@@ -49,6 +49,17 @@ long tpo_remote_strlen(int memfd, uint64_t addr, size_t max)
 	return -1;
 }
 
+int tpo_remote_next_status(GQueue *deferred, int *status)
+{
+	tpo_deferred *d = g_queue_pop_head(deferred);
+	if (!d)
+		return waitpid(-1, status, __WALL);
+	int tid = d->tid;
+	*status = d->status;
+	g_free(d);
+	return tid;
+}
+
 static void stash(tpo_remote_status *st, int sig)
 {
 	if (st->nstashed < (int)G_N_ELEMENTS(st->stashed) - 1)

@@ -26,6 +26,10 @@ typedef struct tpo_deferred {
 	int status;
 } tpo_deferred;
 
+/* The next wait status of any traced thread: one collected earlier (deferred) first, else
+ * waitpid(-1, __WALL). Returns the tid, or -1 (errno set; EINTR: try again). */
+int tpo_remote_next_status(GQueue *deferred, int *status);
+
 /* What happened while a tracee ran injected code. */
 typedef struct tpo_remote_status {
 	int stashed[8];    /* signals that arrived meanwhile, to redeliver (0-terminated) */

@@ -336,15 +336,7 @@ void tpo_tr_event_loop(tpo_tracer *t)
 		if (t->detaching && all_parked(t))
 			return;
 		int status;
-		pid_t tid;
-		tpo_deferred *d = g_queue_pop_head(&t->deferred);
-		if (d) {
-			tid = d->tid;
-			status = d->status;
-			g_free(d);
-		} else {
-			tid = waitpid(-1, &status, __WALL);
-		}
+		pid_t tid = tpo_remote_next_status(&t->deferred, &status);
 		if (tid < 0) {
 			if (errno == EINTR)
 				continue;
