@@ -69,7 +69,7 @@ python3 -c 'import os, time
 pid = os.fork()
 if pid == 0: os._exit(0)
 print(pid, flush=True); time.sleep(5)' >"$work/zpid" &
-sleep 0.3
+for _ in $(seq 100); do [ -s "$work/zpid" ] && break; sleep 0.1; done # python starts slowly on a loaded machine
 refuse "zombie" "zombie" "$bindir/3po-attach" -o "$work/x.3pt" "$(cat "$work/zpid")"
 "$bindir/3po-run" -q -o "$work/t.3pt" "$runner" 3000 >/dev/null &
 sleep 0.5
