@@ -42,6 +42,8 @@ gboolean tpo_trace_launch(const tpo_trace_options *opt, tpo_trace_result *res, G
 
 /* "anon,heap,data,all" into TPO_SEL_* bits; FALSE for an unknown word or an empty list. */
 gboolean tpo_parse_regions(const char *s, uint32_t *sel);
+/* The exit code a shell gives for wait status st: the code, or 128 + the signal. */
+int tpo_exit_code(int st);
 /* A whole number from 1 to max, nothing else. */
 gboolean tpo_parse_count(const char *s, unsigned long max, unsigned long *out);
 
