@@ -266,6 +266,8 @@ void run_usage(FILE *f)
 	        "      --json             print the statistics as one JSON object on stderr\n"
 	        "      --stats FILE       also write them as JSON to FILE\n"
 	        "  -q, --quiet / -v, --verbose\n"
-	        "Example: 3po-sim m.3pt --local-mem 20%% --policy min -o m.tape &&\n"
-	        "         3po-run --tape m.tape ./matmul -n 256\n");
+	        "Example (a tape for 1000 pages, run with its lookahead of 100 and one microset more):\n"
+	        "  3po-run -o m.3pt ./matmul -n 1024 -b 64 &&\n"
+	        "  3po-sim m.3pt --local-mem 1000 --policy min --lookahead 100 -o m.tape &&\n"
+	        "  3po-run --tape m.tape --local-mem 1164 ./matmul -n 1024 -b 64\n");
 }
