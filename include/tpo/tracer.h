@@ -46,6 +46,9 @@ gboolean tpo_parse_regions(const char *s, uint32_t *sel);
 int tpo_exit_code(int st);
 /* A whole number from 1 to max, nothing else. */
 gboolean tpo_parse_count(const char *s, unsigned long max, unsigned long *out);
+/* --callchain[=N]: N (1 to TPO_CALLCHAIN_MAX_EVERY), or 1 when arg is NULL. */
+#define TPO_CALLCHAIN_MAX_EVERY 1000000000ul
+gboolean tpo_parse_callchain(const char *arg, unsigned *every);
 
 /* Attaches to every thread of running process pid, traces until SIGINT/SIGTERM/SIGHUP, the
  * duration (seconds, 0 = none) or the process's exit, then detaches leaving nothing behind. */

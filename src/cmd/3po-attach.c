@@ -81,15 +81,12 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
-		case 'C': {
-			unsigned long n = 1;
-			if (optarg && !tpo_parse_count(optarg, 1000000000, &n)) {
+		case 'C':
+			if (!tpo_parse_callchain(optarg, &opt.callchain_every)) {
 				fprintf(stderr, "3po-attach: --callchain wants a whole number from 1 to 1000000000, not '%s'\n", optarg);
 				return 2;
 			}
-			opt.callchain_every = (unsigned)n;
 			break;
-		}
 		case 'q':
 			opt.verbose = 0;
 			break;

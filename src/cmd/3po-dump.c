@@ -252,6 +252,16 @@ char *time_str(uint64_t ns)
 	return g_strdup_printf("%s.%09" PRIu64 "Z", buf, ns % 1000000000u);
 }
 
+void json_end(FILE *o, const GError *error)
+{
+	fputs(",\"error\":", o);
+	if (error)
+		json_string(o, error->message);
+	else
+		fputs("null", o);
+	fputs("}\n", o);
+}
+
 void json_string(FILE *o, const char *s)
 {
 	fputc('"', o);
@@ -446,12 +456,7 @@ static void print_json(const char *file, const tpo_trace_header *h, const summar
 			f->events, f->duration_ns);
 	else
 		fputs(",\"footer\":null", o);
-	fputs(",\"error\":", o);
-	if (error)
-		json_string(o, error->message);
-	else
-		fputs("null", o);
-	fputs("}\n", o);
+	json_end(o, error);
 }
 
 /* ---- --pages and --events ---- */

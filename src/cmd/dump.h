@@ -11,6 +11,8 @@ enum dump_mode { MODE_SUMMARY, MODE_PAGES, MODE_EVENTS, MODE_ENTRIES, MODE_JSON,
 
 /* s as a JSON string literal (invalid UTF-8 bytes as \u00XX). */
 void json_string(FILE *o, const char *s);
+/* Ends a JSON summary: ,"error": the message or null, the closing brace, a newline. */
+void json_end(FILE *o, const GError *error);
 /* ns since the epoch as "YYYY-MM-DDTHH:MM:SS.NNNNNNNNNZ" (g_free it). */
 char *time_str(uint64_t ns);
 

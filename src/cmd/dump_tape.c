@@ -130,12 +130,7 @@ static void print_json(const char *file, const tpo_tape_header *h, const tape_to
 			h->fetches, h->evictions);
 	else
 		fputs(",\"header_totals\":null", o);
-	fputs(",\"error\":", o);
-	if (error)
-		json_string(o, error->message);
-	else
-		fputs("null", o);
-	fputs("}\n", o);
+	json_end(o, error);
 }
 
 int dump_tape(const char *file, enum dump_mode mode)

@@ -49,3 +49,12 @@ int tpo_exit_code(int st)
 		return 128 + WTERMSIG(st);
 	return 1;
 }
+
+gboolean tpo_parse_callchain(const char *arg, unsigned *every)
+{
+	unsigned long n = 1;
+	if (arg && !tpo_parse_count(arg, TPO_CALLCHAIN_MAX_EVERY, &n))
+		return FALSE;
+	*every = (unsigned)n;
+	return TRUE;
+}

@@ -289,11 +289,6 @@ static sthread *thread_new(sup *s, int tid, bool managed)
 	return th;
 }
 
-static bool is_stop_signal(int sig)
-{
-	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
-}
-
 static void fail_and_kill(sup *s, GError *e)
 {
 	if (e)
@@ -363,7 +358,7 @@ static void handle(sup *s, int tid, int status)
 		ptrace(PTRACE_CONT, tid, 0, 0);
 		return;
 	case PTRACE_EVENT_STOP:
-		if (is_stop_signal(sig)) {
+		if (tpo_is_stop_signal(sig)) {
 			ptrace(PTRACE_LISTEN, tid, 0, 0); /* a group stop: stay stopped, as untraced */
 			return;
 		}

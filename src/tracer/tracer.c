@@ -239,7 +239,7 @@ static void on_exec(tpo_tracer *t, tpo_thread *th)
 		            "cannot set up tracing in process %d after exec", p->pid);
 }
 
-static bool is_stop_signal(int sig)
+bool tpo_is_stop_signal(int sig)
 {
 	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
@@ -267,7 +267,7 @@ static void handle_stop(tpo_tracer *t, tpo_thread *th, int status)
 			on_exec(t, th);
 			break;
 		case PTRACE_EVENT_STOP:
-			if (is_stop_signal(sig) && !t->detaching) {
+			if (tpo_is_stop_signal(sig) && !t->detaching) {
 				ptrace(PTRACE_LISTEN, tid, 0, 0); /* group-stop: stay stopped, as untraced */
 				return;
 			}

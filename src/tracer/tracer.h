@@ -87,6 +87,8 @@ typedef struct tpo_tracer {
 } tpo_tracer;
 
 uint64_t tpo_now_ns(void);
+/* SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU: the signals of a group stop (left to PTRACE_LISTEN). */
+bool tpo_is_stop_signal(int sig);
 /* launch.c: signals sent to the supervisor by other processes go to pid (0: stop forwarding). */
 void tpo_launch_forward_signals(int pid);
 
