@@ -56,8 +56,7 @@ static void on_fault(rt *r, uint64_t address, uint64_t fl)
 		return;
 	case RT_CACHED:
 		if (!rt_uffd_continue(r, addr)) {
-			rt_fail(r, g_error_new(TPO_RT_ERROR, 0, "mapping page %#" G_GINT64_MODIFIER "x: %s",
-			                       (guint64)addr, g_strerror(errno)));
+			rt_op_failed(r, "mapping", addr);
 			return;
 		}
 		g->state[i] = RT_MAPPED;

@@ -16,6 +16,10 @@
 
 void rt_fail(rt *r, GError *e)
 {
+	if (r->gone) { /* nothing left to protect */
+		g_error_free(e);
+		return;
+	}
 	if (!r->far_error)
 		r->far_error = e;
 	else
@@ -25,8 +29,13 @@ void rt_fail(rt *r, GError *e)
 	r->failed = 1;
 }
 
-static void fail_errno(rt *r, const char *what, uint64_t addr)
+void rt_op_failed(rt *r, const char *what, uint64_t addr)
 {
+	if (errno == ESRCH) {
+		r->gone = 1;
+		r->failed = 1;
+		return;
+	}
 	rt_fail(r, g_error_new(TPO_RT_ERROR, 0, "%s of page %#" G_GINT64_MODIFIER "x failed: %s", what,
 	                       (guint64)addr, g_strerror(errno)));
 }
@@ -99,7 +108,7 @@ static bool write_back(rt *r, rt_region *g, size_t i)
 {
 	uint64_t key = g->off / RT_PAGE + i;
 	if (pread(r->memfd, r->buf, RT_PAGE, (off_t)(key * RT_PAGE)) != (ssize_t)RT_PAGE) {
-		fail_errno(r, "reading for eviction", g->start + i * RT_PAGE);
+		rt_op_failed(r, "reading for eviction", g->start + i * RT_PAGE);
 		return false;
 	}
 	GError *e = NULL;
@@ -140,7 +149,7 @@ static void evict_run(rt *r, rt_region *g, size_t i, size_t n)
 		while (m < i + n && g->state[m] == RT_MAPPED)
 			m++;
 		if (m > k && !wp_run(r, g, k, m - k)) {
-			fail_errno(r, "write-protecting for eviction", g->start + k * RT_PAGE);
+			rt_op_failed(r, "write-protecting for eviction", g->start + k * RT_PAGE);
 			return;
 		}
 		for (size_t j = k; j < m; j++)
@@ -213,13 +222,13 @@ static bool install(rt *r, rt_region *g, size_t i, const void *data, bool mapped
 	uint64_t addr = g->start + i * RT_PAGE, off = g->off + i * RT_PAGE;
 	if (mapped) {
 		if (!rt_uffd_copy(r, addr, data, true)) {
-			fail_errno(r, "placing", addr);
+			rt_op_failed(r, "placing", addr);
 			return false;
 		}
 		g->state[i] = RT_MAPPED;
 	} else {
 		if (pwrite(r->memfd, data, RT_PAGE, (off_t)off) != (ssize_t)RT_PAGE) {
-			fail_errno(r, "caching", addr);
+			rt_op_failed(r, "caching", addr);
 			return false;
 		}
 		g->state[i] = RT_CACHED;

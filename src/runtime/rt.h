@@ -54,6 +54,7 @@ typedef struct rt {
 	GError *far_error;    /* the far store failed: the run must end */
 	volatile int stop;    /* the pager should end */
 	volatile int failed;  /* the pager hit an error: the program is killed (its pages can't be trusted) */
+	volatile int gone;    /* the managed address space is gone (exit, exec): failed, but no error */
 	int kill_pid;
 	uint64_t resident;    /* pages RT_INFLIGHT, RT_CACHED or RT_MAPPED */
 	uint64_t cap;         /* most resident pages */
@@ -107,6 +108,9 @@ bool rt_wait_page(rt *r, rt_region *g, size_t i);
 void rt_fifo_push(rt *r, rt_region *g, size_t i);
 /* Sets r->failed with a message (the first one wins). */
 void rt_fail(rt *r, GError *e);
+/* After a call on the program's memory failed (errno set): ESRCH from userfaultfd means the program's address space is gone (it exited or
+ * exec'd while the pager worked), which ends the pager quietly; anything else is rt_fail(what). */
+void rt_op_failed(rt *r, const char *what, uint64_t addr);
 
 /* policies: the prefetching decision. */
 struct rt_policy {

@@ -384,7 +384,7 @@ static void loop(sup *s)
 			break;
 		}
 		handle(s, tid, status);
-		if (s->r->failed && !s->error) {
+		if (s->r->failed && !s->r->gone && !s->error) {
 			s->error = s->r->far_error ? g_error_copy(s->r->far_error) : NULL;
 			kill(s->pid, SIGKILL);
 		}
