@@ -66,6 +66,20 @@ static size_t find_fetch(const tape_policy *t, uint64_t page, size_t from)
 	return lo < t->nf && t->idx[lo].page == page ? t->idx[lo].k : t->nf;
 }
 
+/* The first fetch entry at access index `index` or later (nf if none). */
+static size_t first_at(const tape_policy *t, uint64_t index)
+{
+	size_t lo = 0, hi = t->nf;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (t->f[mid].index < index)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static void moved_to(rt *r, tape_policy *t, size_t k)
 {
 	if (k < t->pos)
@@ -215,8 +229,8 @@ static int next_due(rt *r, tape_policy *t, uint64_t bound, rt_region **gp, size_
 		size_t i = rt_idx(g, e->page);
 		if (g->state[i] != RT_CACHED && g->state[i] != RT_MAPPED)
 			continue;
-		if (g->tpos[i] && t->f[g->tpos[i] - 1].index > e->index)
-			continue;
+		if (find_fetch(t, e->page, first_at(t, e->index)) < t->next)
+			continue; /* stale: a later fetch entry, already issued, wants the page kept */
 		r->st.tape_evictions++;
 		*gp = g;
 		*ip = i;
