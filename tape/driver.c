@@ -97,6 +97,7 @@ static gboolean open_tape(const tpo_simrun_config *c, tpo_simrun *r, emit_ctx *e
 		.lookahead = c->lookahead,
 		.trace_start_time_ns = in->start_time_ns,
 		.trace_pid = in->pid,
+		.microset = in->microset,
 		.program = in->program,
 		.argc = in->argc,
 		.argv = in->argv,

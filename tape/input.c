@@ -30,6 +30,7 @@ gboolean tpo_input_open(tpo_input *in, const char *path, GError **err)
 	for (uint32_t i = 0; i < h->argc; i++)
 		in->argv[i] = g_strdup(h->argv[i] ? h->argv[i] : "");
 	in->pid = h->pid;
+	in->microset = h->microset_size;
 	in->start_time_ns = h->start_time_ns;
 	in->page_size = h->page_size;
 	tpo_trace_reader_close(r);

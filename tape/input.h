@@ -20,6 +20,7 @@ typedef struct tpo_input {
 	char **argv;
 	uint32_t argc;
 	int32_t pid;
+	uint32_t microset;
 	uint64_t start_time_ns;
 	uint32_t page_size;
 	unsigned shift;

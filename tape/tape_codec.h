@@ -8,7 +8,8 @@
 #include <string.h>
 
 #define TPO_TAPE_MAGIC "3POTAPE"  /* 8 bytes with the NUL */
-#define TPO_TAPE_FIXED_HEADER 92   /* bytes before the strings */
+#define TPO_TAPE_FIXED_HEADER 96   /* bytes before the strings */
+#define TPO_TAPE_FIXED_HEADER_V1 92 /* ... in a version 1 tape (no microset) */
 #define TPO_TAPE_CHUNK_MAGIC 0x4b435054u /* "TPCK" */
 #define TPO_TAPE_END_MAGIC 0x444e5054u   /* "TPND" */
 #define TPO_TAPE_CHUNK_HEADER 16

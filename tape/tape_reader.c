@@ -36,7 +36,7 @@ static int read_exact(FILE *f, void *buf, size_t len)
 
 static gboolean parse_header(tpo_tape_reader *r, GError **err)
 {
-	uint8_t f[TPO_TAPE_FIXED_HEADER];
+	uint8_t f[TPO_TAPE_FIXED_HEADER_V1];
 	size_t got = fread(f, 1, sizeof f, r->f);
 	if (got < 8 || memcmp(f, TPO_TAPE_MAGIC, 8)) {
 		g_set_error(err, TPO_TAPE_ERROR, TPO_TAPE_ERROR_FORMAT, "%s: not a 3PO tape", r->path);
@@ -48,13 +48,14 @@ static gboolean parse_header(tpo_tape_reader *r, GError **err)
 		return FALSE;
 	}
 	uint32_t version = tpo_tape_get32(f + 8), hsize = tpo_tape_get32(f + 12);
-	if (version != TPO_TAPE_VERSION) {
+	if (version != TPO_TAPE_VERSION && version != 1) {
 		g_set_error(err, TPO_TAPE_ERROR, TPO_TAPE_ERROR_FORMAT,
-			    "%s: tape version %u, this build reads version %u", r->path, version,
-			    TPO_TAPE_VERSION);
+			    "%s: tape version %u, this build reads versions 1 to %u", r->path,
+			    version, TPO_TAPE_VERSION);
 		return FALSE;
 	}
-	if (hsize < TPO_TAPE_FIXED_HEADER + 8 || hsize > TPO_TAPE_MAX_HEADER) {
+	size_t fixed = version == 1 ? TPO_TAPE_FIXED_HEADER_V1 : TPO_TAPE_FIXED_HEADER;
+	if (hsize < fixed + 8 || hsize > TPO_TAPE_MAX_HEADER) {
 		g_set_error(err, TPO_TAPE_ERROR, TPO_TAPE_ERROR_FORMAT, "%s: bad header size %u",
 			    r->path, hsize);
 		return FALSE;
@@ -89,7 +90,8 @@ static gboolean parse_header(tpo_tape_reader *r, GError **err)
 	h->evictions = tpo_tape_get64(b + 72);
 	h->trace_start_time_ns = tpo_tape_get64(b + 80);
 	h->argc = tpo_tape_get32(b + 88);
-	const uint8_t *p = b + TPO_TAPE_FIXED_HEADER, *end = b + hsize - 4;
+	h->microset = version == 1 ? 0 : tpo_tape_get32(b + 92);
+	const uint8_t *p = b + fixed, *end = b + hsize - 4;
 	gboolean ok = h->argc < hsize && h->page_size && !(h->page_size & (h->page_size - 1));
 	if (ok)
 		h->argv = g_new0(char *, h->argc + 1);

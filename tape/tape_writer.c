@@ -61,6 +61,7 @@ static GByteArray *encode_header(const tpo_tape_header *h)
 	tpo_tape_put64(f + 72, h->evictions);
 	tpo_tape_put64(f + 80, h->trace_start_time_ns);
 	tpo_tape_put32(f + 88, h->argc);
+	tpo_tape_put32(f + 92, h->microset);
 	g_byte_array_append(b, f, sizeof f);
 	for (uint32_t i = 0; i <= h->argc; i++) {
 		const char *s = i == 0 ? h->program : h->argv[i - 1];

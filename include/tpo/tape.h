@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <glib.h>
 
-#define TPO_TAPE_VERSION 1u
+#define TPO_TAPE_VERSION 2u /* version 1 (no microset) is still read */
 
 /* The replacement policy the tape was simulated with (tpo_tape_header.policy). */
 typedef enum tpo_tape_policy {
@@ -34,6 +34,7 @@ typedef struct tpo_tape_header {
 	/* Identity of the trace (and so of the program run) the tape was made from. */
 	uint64_t trace_start_time_ns;
 	int32_t trace_pid;
+	uint32_t microset;          /* the trace's microset size (0: unknown, a version 1 tape) */
 	char *program;              /* path of the traced executable (may be "") */
 	uint32_t argc;
 	char **argv;                /* argc strings */

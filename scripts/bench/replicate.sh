@@ -35,7 +35,8 @@ mkdir -p "$out"
 # Workloads and their benchmark sizes (footprints of 8-32 MiB), and the microset each is traced
 # with: 64, the tracer's default, except matmul, whose three 64-row blocks span 192 pages and
 # thrash a microset of 64 (tracing it then takes minutes instead of seconds). The runtime's
-# --settle is the same number, and tapes are made for the local memory less lookahead and it.
+# --settle is the same number (the tape records it), and tapes are made for the local memory
+# less lookahead and it.
 declare -A args=(
   [matmul]="-n 1024 -b 64"
   [matvec]="-n 2048 -r 16"
@@ -152,7 +153,7 @@ for w in $order; do
           "$bin/3po-sim" -q "$out/$w.3pt" --local-mem $tapecap --policy "$p" --lookahead $look \
             -o "$out/$w-$pct-$p.tape" >/dev/null 2>>"$out/log"
           # shellcheck disable=SC2086
-          t=$(best "$repeat" "$bin/3po-run" -q --min-region 64K --settle "$ms" --tape "$out/$w-$pct-$p.tape" --local-mem $cap \
+          t=$(best "$repeat" "$bin/3po-run" -q --min-region 64K --tape "$out/$w-$pct-$p.tape" --local-mem $cap \
             -- "$bin/$w" $a) ;;
       esac
       if [[ $t =~ ^[0-9.]+$ ]]; then

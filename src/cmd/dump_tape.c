@@ -80,6 +80,10 @@ static void print_summary(const char *file, const tpo_tape_header *h, const tape
 		g_free(q);
 	}
 	printf("\n  pid             %d\n", h->trace_pid);
+	if (h->microset)
+		printf("  microset        %u pages\n", h->microset);
+	else
+		printf("  microset        ? (a version 1 tape)\n");
 	printf("  start time      %s (%" PRIu64 " ns)\n", st, h->trace_start_time_ns);
 	printf("totals\n");
 	print_total("fetches", t->fetches, h, h->fetches);
@@ -113,8 +117,8 @@ static void print_json(const char *file, const tpo_tape_header *h, const tape_to
 			h->seq_hash);
 	else
 		fputs(",\"accesses\":null,\"seq_hash\":null", o);
-	fprintf(o, ",\"trace\":{\"pid\":%d,\"start_time_ns\":%" PRIu64 ",\"start_time\":\"%s\",\"program\":",
-		h->trace_pid, h->trace_start_time_ns, st);
+	fprintf(o, ",\"trace\":{\"pid\":%d,\"microset\":%u,\"start_time_ns\":%" PRIu64 ",\"start_time\":\"%s\",\"program\":",
+		h->trace_pid, h->microset, h->trace_start_time_ns, st);
 	g_free(st);
 	json_string(o, h->program);
 	fputs(",\"argv\":[", o);

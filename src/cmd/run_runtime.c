@@ -78,7 +78,7 @@ int run_runtime_main(int argc, char **argv)
 	tpo_rt_options opt = {.policy = TPO_RT_TAPE, .verbose = 1, .check_identity = true, .min_region = 1 << 20,
 	                       .settle = 64};
 	const char *local = NULL, *stats_path = NULL;
-	bool json = false, policy_given = false;
+	bool json = false, policy_given = false, settle_given = false;
 	int c;
 	GError *err = NULL;
 	while ((c = getopt_long(argc, argv, "+qvh", longopts, NULL)) != -1) {
@@ -125,6 +125,7 @@ int run_runtime_main(int argc, char **argv)
 			if (!tpo_parse_count(optarg, 100000000, &n) && strcmp(optarg, "0") != 0)
 				return bad("--settle", optarg, "want a whole number of accesses");
 			opt.settle = strcmp(optarg, "0") ? n : 0;
+			settle_given = true;
 			break;
 		case O_MINREG: {
 			tpo_size_spec s;
@@ -189,7 +190,10 @@ int run_runtime_main(int argc, char **argv)
 			g_clear_error(&err);
 			return 1;
 		}
-		uint64_t tape_pages = tpo_tape_reader_header(rd)->local_pages;
+		const tpo_tape_header *th = tpo_tape_reader_header(rd);
+		uint64_t tape_pages = th->local_pages;
+		if (!settle_given && th->microset) /* a version 2 tape knows its trace's microset */
+			opt.settle = th->microset;
 		tpo_tape_reader_close(rd);
 		if (!local) {
 			opt.local_pages = tape_pages;
@@ -256,8 +260,9 @@ void run_usage(FILE *f)
 	        "                         memory leaves over the tape's size and --settle, at most the\n"
 	        "                         tape's advice; so make a tape for SIZE - lookahead - settle)\n"
 	        "      --settle N         a tape's eviction waits until the program is N accesses past\n"
-	        "                         it (default 64: the trace's microset, whose re-accesses\n"
-	        "                         the trace cannot show; use the --microset the trace had)\n"
+	        "                         it (default: the trace's microset, whose re-accesses the\n"
+	        "                         trace cannot show, as the tape records it; 64 for tapes\n"
+	        "                         of format version 1, which do not)\n"
 	        "      --key-every N      one key page (reports progress by a fault) per N fetches\n"
 	        "                         (default lookahead/4)\n"
 	        "      --min-region SIZE  manage anonymous mappings at least this large (default 1M)\n"

@@ -46,7 +46,7 @@ for pct in 20 50; do
   for pol in min lru; do
     "$sim" -q "$work/t.3pt" --local-mem $tapecap --policy $pol --lookahead $look -o "$work/$pol.tape" >/dev/null ||
       say "3po-sim $pol at $tapecap pages failed"
-    out=$("$run" -q --stats "$work/s.json" $minreg --tape "$work/$pol.tape" --settle $ms --local-mem $cap -- "$bindir/$prog" "$@")
+    out=$("$run" -q --stats "$work/s.json" $minreg --tape "$work/$pol.tape" --local-mem $cap -- "$bindir/$prog" "$@")
     rc=$?
     [ $rc = 0 ] || say "tape $pol at $pct%: exit $rc"
     [ "$(grep '^checksum' <<<"$out")" = "$want" ] || say "tape $pol at $pct%: output differs"

@@ -2,6 +2,7 @@
  * tapes along their own access sequence: no access may find its page absent. */
 #include "simtest.h"
 #include "replay.h"
+#include "tape_codec.h"
 
 #include <glib/gstdio.h>
 #include <tpo/tape.h>
@@ -24,6 +25,7 @@ static tpo_tape_header header(void)
 		.lookahead = 400,
 		.trace_start_time_ns = 1700000000123456789ull,
 		.trace_pid = 4242,
+		.microset = 8,
 		.program = "/usr/bin/prog",
 		.argc = 3,
 		.argv = argv,
@@ -97,6 +99,7 @@ START_TEST(round_trip)
 		ck_assert_uint_eq(h->seq_hash, 0x1234abcd5678ef00ull);
 		ck_assert_uint_eq(h->trace_start_time_ns, 1700000000123456789ull);
 		ck_assert_int_eq(h->trace_pid, 4242);
+		ck_assert_uint_eq(h->microset, 8);
 		ck_assert_str_eq(h->program, "/usr/bin/prog");
 		ck_assert_uint_eq(h->argc, 3);
 		ck_assert_str_eq(h->argv[0], "./prog");
@@ -113,6 +116,48 @@ START_TEST(round_trip)
 		g_unlink(path);
 		g_free(path);
 	}
+}
+END_TEST
+
+/* A version 1 tape (no microset field) still reads, with microset 0. */
+START_TEST(version_1)
+{
+	char *path = tmp_path("v1.tape");
+	write_tape(path, 1000, 1);
+	gchar *b;
+	gsize len;
+	ck_assert(g_file_get_contents(path, &b, &len, NULL));
+	uint32_t hsize = tpo_tape_get32((uint8_t *)b + 12);
+	ck_assert_uint_eq(tpo_tape_get32((uint8_t *)b + 92), 8);
+	memmove(b + 92, b + 96, len - 96); /* drop the microset */
+	len -= 4;
+	hsize -= 4;
+	tpo_tape_put32((uint8_t *)b + 8, 1);
+	tpo_tape_put32((uint8_t *)b + 12, hsize);
+	tpo_tape_put32((uint8_t *)b + hsize - 4, tpo_tape_crc32(0, (uint8_t *)b, hsize - 4));
+	ck_assert(g_file_set_contents(path, b, (gssize)len, NULL));
+	GError *e = NULL;
+	tpo_tape_reader *r = tpo_tape_reader_open(path, &e);
+	ck_assert_msg(r != NULL, "%s", e ? e->message : "");
+	const tpo_tape_header *h = tpo_tape_reader_header(r);
+	ck_assert_uint_eq(h->version, 1);
+	ck_assert_uint_eq(h->microset, 0);
+	ck_assert_str_eq(h->program, "/usr/bin/prog");
+	ck_assert_str_eq(h->argv[2], "42");
+	tpo_tape_reader_close(r);
+	int rc;
+	ck_assert_uint_eq(read_tape(path, &rc, &e), 1000);
+	ck_assert_msg(rc == 0, "%s", e ? e->message : "");
+	/* and version 3 does not */
+	tpo_tape_put32((uint8_t *)b + 8, 3);
+	tpo_tape_put32((uint8_t *)b + hsize - 4, tpo_tape_crc32(0, (uint8_t *)b, hsize - 4));
+	ck_assert(g_file_set_contents(path, b, (gssize)len, NULL));
+	ck_assert(tpo_tape_reader_open(path, &e) == NULL);
+	ck_assert_msg(strstr(e->message, "version 3"), "%s", e->message);
+	g_clear_error(&e);
+	g_free(b);
+	g_unlink(path);
+	g_free(path);
 }
 END_TEST
 
@@ -298,6 +343,7 @@ int main(void)
 	TCase *tc = tcase_create("tape");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, round_trip);
+	tcase_add_test(tc, version_1);
 	tcase_add_test(tc, corruption);
 	tcase_add_test(tc, abandoned);
 	tcase_add_test(tc, bad_input);
