@@ -44,6 +44,7 @@ typedef struct tpo_rt_stats {
 	uint64_t first_touches;              /* faults on pages never stored far: zero-filled, no wait */
 	uint64_t late_fetches;               /* faults that waited for a fetch already on its way */
 	uint64_t minor_faults;               /* faults on pages already local (key pages, readahead hits) */
+	uint64_t first_writes;               /* write-protect faults: first writes to pages mapped clean */
 	uint64_t key_faults;                 /* tape: progress reports */
 	uint64_t resyncs, strays;            /* tape: places found again; faults on pages not on the tape */
 	uint64_t evictions, writebacks;

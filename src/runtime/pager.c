@@ -37,17 +37,26 @@ static void on_fault(rt *r, uint64_t address, uint64_t fl)
 	uint64_t addr = address & ~(RT_PAGE - 1);
 	rt_region *g = rt_region_find(r, addr);
 	if (!g) { /* being unmapped right now: let the thread go on as the kernel decides */
-		rt_uffd_copy(r, addr, r->zero, true);
+		rt_uffd_copy(r, addr, r->zero, false);
 		rt_uffd_wake(r, addr);
 		return;
 	}
 	size_t i = rt_idx(g, addr);
+	bool write = (fl & UFFD_PAGEFAULT_FLAG_WRITE) != 0;
 	if (fl & UFFD_PAGEFAULT_FLAG_WP) {
-		/* a write that met an eviction in progress: the page is gone now, or back */
-		if (g->state[i] == RT_MAPPED)
-			rt_uffd_wp(r, addr, false);
-		else
+		/* the first write to a clean page, or a write that met an eviction in progress (the
+		 * page is gone now, or back) */
+		if (g->state[i] == RT_MAPPED) {
+			if (g->flags[i] & RT_PF_CLEAN) {
+				r->st.first_writes++;
+				g->clean_writes++;
+			}
+			g->flags[i] &= (uint8_t)~RT_PF_CLEAN;
+			if (!rt_uffd_wp(r, addr, false))
+				rt_op_failed(r, "write-enabling", addr);
+		} else {
 			rt_uffd_wake(r, addr);
+		}
 		return;
 	}
 	switch (g->state[i]) {
@@ -55,11 +64,8 @@ static void on_fault(rt *r, uint64_t address, uint64_t fl)
 		rt_uffd_wake(r, addr);
 		return;
 	case RT_CACHED:
-		if (!rt_uffd_continue(r, addr)) {
-			rt_op_failed(r, "mapping", addr);
+		if (!rt_map_cached(r, g, i, write))
 			return;
-		}
-		g->state[i] = RT_MAPPED;
 		r->st.minor_faults++;
 		first_use(r, g, i);
 		return;
@@ -67,10 +73,12 @@ static void on_fault(rt *r, uint64_t address, uint64_t fl)
 		/* the program caught up with a prefetch: wait for it, then map it */
 		r->st.late_fetches++;
 		first_use(r, g, i);
+		if (write)
+			g->flags[i] |= RT_PF_WRITE;
 		if (!rt_wait_page(r, g, i))
 			return;
-		if (g->state[i] == RT_CACHED && rt_uffd_continue(r, addr))
-			g->state[i] = RT_MAPPED;
+		if (g->state[i] == RT_CACHED)
+			rt_map_cached(r, g, i, write);
 		else
 			rt_uffd_wake(r, addr);
 		break;
@@ -88,7 +96,7 @@ static void on_fault(rt *r, uint64_t address, uint64_t fl)
 				                       G_GINT64_MODIFIER "x", (guint64)addr));
 			return;
 		}
-		if (!rt_fetch_start(r, g, i, true, false, 0))
+		if (!rt_fetch_start(r, g, i, true, false, write ? RT_PF_WRITE : 0))
 			return;
 		if (r->pol->after_miss)
 			r->pol->after_miss(r, r->pol, g, i);

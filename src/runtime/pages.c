@@ -138,15 +138,22 @@ static void forget(rt *r, rt_region *g, size_t i)
 	r->st.evictions++;
 }
 
-/* Evicts pages [i, i + n) of g, all resident (cached or mapped) and none in flight: mapped ones
+/* A mapped page that may have been written since it came. */
+static bool dirty(const rt_region *g, size_t i)
+{
+	return g->state[i] == RT_MAPPED && !(g->flags[i] & RT_PF_CLEAN);
+}
+
+/* Evicts pages [i, i + n) of g, all resident (cached or mapped) and none in flight: dirty ones
  * are write-protected first (so no write slips in between the copy and the punch), copied out,
- * and the memfd punched, one call per run. A page never mapped since it arrived is as the far
- * store (or zeros) has it: it is only dropped. */
+ * and the memfd punched, one call per run. A page unmapped or clean since it arrived is as the
+ * far store (or zeros) has it: it is only dropped (a write to a clean page is stopped by its
+ * write-protection and finds it gone). */
 static void evict_run(rt *r, rt_region *g, size_t i, size_t n)
 {
 	for (size_t k = i; k < i + n;) {
 		size_t m = k;
-		while (m < i + n && g->state[m] == RT_MAPPED)
+		while (m < i + n && dirty(g, m))
 			m++;
 		if (m > k && !wp_run(r, g, k, m - k)) {
 			rt_op_failed(r, "write-protecting for eviction", g->start + k * RT_PAGE);
@@ -221,11 +228,18 @@ static bool install(rt *r, rt_region *g, size_t i, const void *data, bool mapped
 {
 	uint64_t addr = g->start + i * RT_PAGE, off = g->off + i * RT_PAGE;
 	if (mapped) {
-		if (!rt_uffd_copy(r, addr, data, true)) {
+		/* write-protected unless a write waits: unwritten, it leaves without moving data */
+		bool wp = !(g->flags[i] & RT_PF_WRITE) && rt_map_clean(g);
+		int rc = rt_uffd_copy(r, addr, data, wp);
+		if (rc < 0) {
 			rt_op_failed(r, "placing", addr);
 			return false;
 		}
 		g->state[i] = RT_MAPPED;
+		if (rc == 1 && wp) {
+			g->flags[i] |= RT_PF_CLEAN;
+			g->clean_maps++;
+		}
 	} else {
 		if (pwrite(r->memfd, data, RT_PAGE, (off_t)off) != (ssize_t)RT_PAGE) {
 			rt_op_failed(r, "caching", addr);
@@ -233,7 +247,35 @@ static bool install(rt *r, rt_region *g, size_t i, const void *data, bool mapped
 		}
 		g->state[i] = RT_CACHED;
 	}
-	g->flags[i] &= (uint8_t)~RT_PF_MAP;
+	g->flags[i] &= (uint8_t)~(RT_PF_MAP | RT_PF_WRITE);
+	return true;
+}
+
+bool rt_map_clean(rt_region *g)
+{
+	if (g->clean_maps >= 512) { /* forget slowly: the program's phases change */
+		g->clean_maps /= 2;
+		g->clean_writes /= 2;
+	}
+	if (g->clean_maps < 32 || g->clean_writes * 2 < g->clean_maps)
+		return true;
+	return ++g->probe % 32 == 0; /* keep sampling, to see a change */
+}
+
+bool rt_map_cached(rt *r, rt_region *g, size_t i, bool write)
+{
+	uint64_t addr = g->start + i * RT_PAGE;
+	bool wp = !write && !r->no_continue_wp && rt_map_clean(g);
+	int rc = rt_uffd_continue(r, addr, wp);
+	if (rc < 0) {
+		rt_op_failed(r, "mapping", addr);
+		return false;
+	}
+	g->state[i] = RT_MAPPED;
+	if (rc == 1 && wp && !r->no_continue_wp) {
+		g->flags[i] |= RT_PF_CLEAN;
+		g->clean_maps++;
+	}
 	return true;
 }
 
@@ -253,6 +295,7 @@ bool rt_fetch_start(rt *r, rt_region *g, size_t i, bool mapped, bool prefetch, u
 	rt_fifo_push(r, g, i);
 	if (!tpo_far_holds(r->far, key)) { /* never stored far: zeros, nothing to move */
 		r->st.zero_fills++;
+		g->flags[i] |= RT_PF_WRITE; /* a fresh page is there to be written: map it writable */
 		return install(r, g, i, r->zero, mapped);
 	}
 	GError *e = NULL;

@@ -25,6 +25,9 @@ enum {
 /* Page flags. */
 #define RT_PF_PREFETCHED 0x1 /* brought in ahead of need and not yet seen used */
 #define RT_PF_KEY 0x2        /* tape key page: its fault reports the program's place */
+#define RT_PF_CLEAN 0x8      /* mapped write-protected and unwritten since it came: the far store
+                              * (or zeros) still has it, so evicting it moves nothing */
+#define RT_PF_WRITE 0x10     /* a write waits for it: map it writable */
 
 typedef struct rt_region {
 	uint64_t start, end;  /* addresses */
@@ -32,6 +35,8 @@ typedef struct rt_region {
 	uint8_t *state, *flags;
 	uint32_t *stamp;      /* FIFO residency stamp */
 	uint32_t *tpos;       /* tape: the fetch entry that last brought the page in */
+	uint32_t clean_maps, clean_writes; /* pages mapped clean lately, and how many were then written */
+	uint32_t probe;       /* counts mappings made writable while clean ones do not pay */
 } rt_region;
 
 typedef struct rt_fifo_item {
@@ -50,6 +55,7 @@ typedef struct rt {
 	int memfd;            /* the managed memory itself */
 	int uffd;             /* the program's userfaultfd (a copy of it), -1 until set up */
 	uint64_t uffd_features;
+	bool no_continue_wp;  /* the kernel maps minor faults only writable (before Linux 6.3) */
 	tpo_far *far;
 	GError *far_error;    /* the far store failed: the run must end */
 	volatile int stop;    /* the pager should end */
@@ -105,6 +111,11 @@ bool rt_fetch_start(rt *r, rt_region *g, size_t i, bool mapped, bool prefetch, u
 int rt_collect(rt *r, bool wait);
 /* Collects reads until page (g,i) is no longer in flight. */
 bool rt_wait_page(rt *r, rt_region *g, size_t i);
+/* Whether to map a page of g write-protected (clean, so that it leaves without moving data),
+ * as long as most such pages of g stay unwritten (each first write costs a fault). */
+bool rt_map_clean(rt_region *g);
+/* Maps cached page i of g for a fault (write-protected, so clean, unless write). */
+bool rt_map_cached(rt *r, rt_region *g, size_t i, bool write);
 void rt_fifo_push(rt *r, rt_region *g, size_t i);
 /* Sets r->failed with a message (the first one wins). */
 void rt_fail(rt *r, GError *e);
@@ -131,8 +142,9 @@ rt_policy *rt_policy_swap_new(rt *r, tpo_rt_policy kind);     /* demand, readahe
 rt_policy *rt_policy_tape_new(rt *r, GError **err);           /* tape */
 
 /* uffd.c */
-bool rt_uffd_copy(rt *r, uint64_t addr, const void *src, bool wake);
-bool rt_uffd_continue(rt *r, uint64_t addr);
+/* Map a page: 1 done (write-protected if wp), 0 it was mapped already, -1 error (errno). */
+int rt_uffd_copy(rt *r, uint64_t addr, const void *src, bool wp);
+int rt_uffd_continue(rt *r, uint64_t addr, bool wp);
 bool rt_uffd_wp(rt *r, uint64_t addr, bool on);
 bool rt_uffd_wp_range(rt *r, uint64_t addr, uint64_t len, bool on);
 void rt_uffd_wake(rt *r, uint64_t addr);

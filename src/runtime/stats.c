@@ -34,7 +34,7 @@ void tpo_rt_stats_print(FILE *f, const tpo_rt_options *opt, const tpo_rt_result 
 		fprintf(f, "{\"policy\": \"%s\", \"far\": \"%s\", \"local_pages\": %" PRIu64 ", \"lookahead\": %" PRIu64
 		        ", \"regions\": %" PRIu64 ", \"managed_pages\": %" PRIu64 ", \"fetches\": %" PRIu64
 		        ", \"zero_fills\": %" PRIu64 ", \"prefetches\": %" PRIu64 ", \"prefetch_used\": %" PRIu64
-		        ", \"prefetch_wasted\": %" PRIu64 ", \"demand_faults\": %" PRIu64 ", \"first_touches\": %" PRIu64 ", \"late_fetches\": %" PRIu64 ", \"minor_faults\": %" PRIu64
+		        ", \"prefetch_wasted\": %" PRIu64 ", \"demand_faults\": %" PRIu64 ", \"first_touches\": %" PRIu64 ", \"late_fetches\": %" PRIu64 ", \"minor_faults\": %" PRIu64 ", \"first_writes\": %" PRIu64
 		        ", \"key_faults\": %" PRIu64 ", \"resyncs\": %" PRIu64 ", \"strays\": %" PRIu64
 		        ", \"evictions\": %" PRIu64 ", \"tape_evictions\": %" PRIu64 ", \"writebacks\": %" PRIu64
 		        ", \"bytes_in\": %" PRIu64 ", \"bytes_out\": %" PRIu64 ", \"resident_max\": %" PRIu64
@@ -42,7 +42,7 @@ void tpo_rt_stats_print(FILE *f, const tpo_rt_options *opt, const tpo_rt_result 
 		        ", \"stall_seconds\": %.6f, \"wall_seconds\": %.6f, \"exit_status\": %d, \"signal\": %d}\n",
 		        pol, far, s->local_pages, s->lookahead, s->regions, s->managed_pages, s->fetches, s->zero_fills,
 		        s->prefetches, s->prefetch_used, s->prefetch_wasted, s->demand_faults, s->first_touches,
-		        s->late_fetches, s->minor_faults, s->key_faults, s->resyncs, s->strays, s->evictions, s->tape_evictions, s->writebacks,
+		        s->late_fetches, s->minor_faults, s->first_writes, s->key_faults, s->resyncs, s->strays, s->evictions, s->tape_evictions, s->writebacks,
 		        s->bytes_in, s->bytes_out, s->resident_max, s->tape_fetches_total, s->tape_position,
 		        s->stall_s, s->wall_s, WIFEXITED(res->status) ? WEXITSTATUS(res->status) : -1,
 		        WIFSIGNALED(res->status) ? WTERMSIG(res->status) : 0);
@@ -54,9 +54,9 @@ void tpo_rt_stats_print(FILE *f, const tpo_rt_options *opt, const tpo_rt_result 
 	        s->regions, s->managed_pages, s->resident_max);
 	fprintf(f, "3po-run:   fetches %" PRIu64 " (%" PRIu64 " zero-filled), prefetches %" PRIu64 " (used %" PRIu64
 	        ", wasted %" PRIu64 ")\n3po-run:   demand faults %" PRIu64 ", first touches %" PRIu64
-	        ", waits for late fetches %" PRIu64 ", minor faults %" PRIu64 "\n",
+	        ", waits for late fetches %" PRIu64 ", minor faults %" PRIu64 ", first writes %" PRIu64 "\n",
 	        s->fetches, s->zero_fills, s->prefetches, s->prefetch_used, s->prefetch_wasted, s->demand_faults,
-	        s->first_touches, s->late_fetches, s->minor_faults);
+	        s->first_touches, s->late_fetches, s->minor_faults, s->first_writes);
 	fprintf(f, "3po-run:   evictions %" PRIu64 " (written back %" PRIu64 "), moved %.1f MiB in, %.1f MiB out\n",
 	        s->evictions, s->writebacks, (double)s->bytes_in / 1048576.0, (double)s->bytes_out / 1048576.0);
 	if (opt->policy == TPO_RT_TAPE)

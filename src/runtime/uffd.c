@@ -9,6 +9,10 @@
 #include <sys/ioctl.h>
 #include <sys/utsname.h>
 
+#ifndef UFFDIO_CONTINUE_MODE_WP
+#define UFFDIO_CONTINUE_MODE_WP ((__u64)1 << 1) /* Linux 6.3; older headers lack it */
+#endif
+
 #define NEEDED_FEATURES (UFFD_FEATURE_MISSING_SHMEM | UFFD_FEATURE_MINOR_SHMEM | UFFD_FEATURE_WP_HUGETLBFS_SHMEM)
 
 bool rt_uffd_api(rt *r, GError **err)
@@ -42,27 +46,34 @@ bool rt_uffd_register(rt *r, uint64_t start, uint64_t end, GError **err)
 	return true;
 }
 
-/* Places src at addr (a new page of the memfd, mapped): also wakes a thread waiting on it. */
-bool rt_uffd_copy(rt *r, uint64_t addr, const void *src, bool wake)
+/* Places src at addr (a new page of the memfd, mapped), waking a thread waiting on it. */
+int rt_uffd_copy(rt *r, uint64_t addr, const void *src, bool wp)
 {
 	struct uffdio_copy c = {.dst = addr, .src = (uint64_t)(uintptr_t)src, .len = RT_PAGE,
-	                        .mode = wake ? 0 : UFFDIO_COPY_MODE_DONTWAKE};
+	                        .mode = wp ? UFFDIO_COPY_MODE_WP : 0};
 	if (ioctl(r->uffd, UFFDIO_COPY, &c) == 0)
-		return true;
-	return errno == EEXIST; /* someone mapped it meanwhile */
+		return 1;
+	return errno == EEXIST ? 0 : -1; /* EEXIST: someone mapped it meanwhile */
 }
 
 /* Maps the page already in the memfd at addr, waking whoever waits for it. */
-bool rt_uffd_continue(rt *r, uint64_t addr)
+int rt_uffd_continue(rt *r, uint64_t addr, bool wp)
 {
-	struct uffdio_continue c = {.range = {.start = addr, .len = RT_PAGE}};
-	if (ioctl(r->uffd, UFFDIO_CONTINUE, &c) == 0)
-		return true;
-	if (errno == EEXIST) {
-		rt_uffd_wake(r, addr);
-		return true;
+	for (;;) {
+		struct uffdio_continue c = {.range = {.start = addr, .len = RT_PAGE},
+		                            .mode = wp && !r->no_continue_wp ? UFFDIO_CONTINUE_MODE_WP : 0};
+		if (ioctl(r->uffd, UFFDIO_CONTINUE, &c) == 0)
+			return 1;
+		if (errno == EINVAL && c.mode) {
+			r->no_continue_wp = true;
+			continue;
+		}
+		if (errno == EEXIST) {
+			rt_uffd_wake(r, addr);
+			return 0;
+		}
+		return -1;
 	}
-	return false;
 }
 
 bool rt_uffd_wp(rt *r, uint64_t addr, bool on)
