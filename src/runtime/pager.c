@@ -57,6 +57,7 @@ static void on_fault(rt *r, uint64_t address, uint64_t fl)
 		} else {
 			rt_uffd_wake(r, addr);
 		}
+		r->st.stall_s += (double)(rt_now_ns() - t0) / 1e9;
 		return;
 	}
 	switch (g->state[i]) {
