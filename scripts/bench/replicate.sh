@@ -190,7 +190,7 @@ if command -v gnuplot >/dev/null; then
   done
   {
     echo "set terminal pngcairo size 1400,900; set output '$out/replicate.png'"
-    echo "set multiplot layout 2,4; set logscale y; set key top right font ',7'"
+    echo "set multiplot layout 2,4; set logscale y; set xrange [0:105]; set xtics 0,20,100; set key top right font ',7'"
     for w in $order; do
       echo "set title '$w'; set xlabel 'local memory (% of footprint)'; set ylabel 'slowdown vs all-local'"
       printf "plot "
