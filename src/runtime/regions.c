@@ -166,6 +166,10 @@ bool rt_region_move(rt *r, uint64_t old, uint64_t oldlen, uint64_t new_addr, uin
 		rt_region_zero(r, old + newlen, old + oldlen);
 	guint k = (guint)(g - at(r, 0));
 	rt_region n = slice(g, 0, (size_t)(MIN(oldlen, newlen) / RT_PAGE), new_addr);
+	/* the kernel moved the pages without their write-protection (our registration does not
+	 * follow an mremap): a page mapped clean can now be written unseen, so none is clean */
+	for (size_t i = 0; i < (size_t)(MIN(oldlen, newlen) / RT_PAGE); i++)
+		n.flags[i] &= (uint8_t)~RT_PF_CLEAN;
 	free_arrays(g);
 	g_array_remove_index(r->regions, k);
 	if (newlen > oldlen) {

@@ -40,6 +40,14 @@ ev=$(jq .evictions "$work/mm.json"); wb=$(jq .writebacks "$work/mm.json"); fw=$(
 [ $((wb * 2)) -lt "$ev" ] || say "matmul: $wb of $ev evicted pages written back; unwritten ones need not be"
 [ "$fw" -gt 0 ] || say "matmul: no first write to a page mapped clean was seen"
 
+# a region whose pages came back clean (write-protected), moved by mremap (which drops the
+# write-protection) and then written: the writes must survive the next eviction
+tg=$bindir/../tests-bin/tg_mremap_clean
+want=$("$tg")
+got=$(run -q --policy demand --local-mem 64 --min-region 64K --stats "$work/mr.json" -- "$tg")
+[ "$got" = "$want" ] || say "mremap of clean pages: '$got', want '$want'"
+[ "$(jq .writebacks "$work/mr.json")" -gt 0 ] || say "mremap of clean pages: nothing was evicted"
+
 # SIGTERM sent to 3po-run reaches the program, which dies of it
 "$bindir/3po-run" -q "${rt[@]}" -- "$bindir/matmul" -n 900 >/dev/null &
 pid=$!
