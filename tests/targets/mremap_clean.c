@@ -22,6 +22,7 @@ int main(void)
 	TG_CHECK(a != MAP_FAILED && s != MAP_FAILED && to != MAP_FAILED);
 	for (size_t i = 0; i < N; i++)
 		a[i * 4096] = (char)i;
+	tg_sync(1);
 	sweep(s);
 	unsigned long before = 0;
 	for (size_t i = 0; i < N; i++)
@@ -31,6 +32,7 @@ int main(void)
 	for (size_t i = N; i-- > 0;) /* the pages still local (read last) first */
 		b[i * 4096] = (char)(i % 7 + 1);
 	sweep(s);
+	tg_sync(2);
 	unsigned long after = 0;
 	for (size_t i = 0; i < N; i++)
 		after += (unsigned char)b[i * 4096];
