@@ -12,7 +12,6 @@
 #include "tpo/tape.h"
 
 #define RESYNC_AFTER 64
-#define NONE ((size_t)-1)
 
 typedef struct tentry {
 	uint64_t index; /* access number of the trace */
@@ -29,7 +28,6 @@ typedef struct tape_policy {
 	tentry *f, *e;          /* fetches, evictions */
 	size_t nf, ne;
 	bypage *idx;            /* fetches sorted by (page, k) */
-	size_t *evpos;          /* for each fetch, the eviction of its page just before it, or NONE */
 	size_t pos;             /* the program's place: fetch entries before it are done */
 	size_t next;            /* next fetch entry to issue */
 	size_t ev;              /* next eviction entry to apply */
@@ -282,7 +280,6 @@ static void tp_destroy(rt_policy *p)
 	g_free(t->f);
 	g_free(t->e);
 	g_free(t->idx);
-	g_free(t->evpos);
 	g_array_free(t->issued, TRUE);
 	g_free(t);
 }
@@ -320,17 +317,6 @@ rt_policy *rt_policy_tape_new(rt *r, GError **err)
 	for (size_t k = 0; k < t->nf; k++)
 		t->idx[k] = (bypage){t->f[k].page, (uint32_t)k};
 	qsort(t->idx, t->nf, sizeof *t->idx, cmp_bypage);
-	/* tape order: at one index, evictions come before the fetch */
-	t->evpos = g_new(size_t, t->nf ? t->nf : 1);
-	GHashTable *last_ev = g_hash_table_new(g_int64_hash, g_int64_equal);
-	for (size_t k = 0, m = 0; k < t->nf; k++) {
-		for (; m < t->ne && t->e[m].index <= t->f[k].index; m++)
-			g_hash_table_insert(last_ev, &t->e[m].page, GSIZE_TO_POINTER(m + 1));
-		gpointer v = g_hash_table_lookup(last_ev, &t->f[k].page);
-		t->evpos[k] = v ? GPOINTER_TO_SIZE(v) - 1 : NONE;
-		g_hash_table_remove(last_ev, &t->f[k].page);
-	}
-	g_hash_table_destroy(last_ev);
 	/* The tape's own resident set needs its local_pages; fetching L entries ahead needs L more.
 	 * Evictions are applied once the program reaches them, so L is what local memory leaves
 	 * over the tape's size and the pages of one microset (a tape made for all of local memory
