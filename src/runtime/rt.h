@@ -119,8 +119,9 @@ bool rt_map_cached(rt *r, rt_region *g, size_t i, bool write);
 void rt_fifo_push(rt *r, rt_region *g, size_t i);
 /* Sets r->failed with a message (the first one wins). */
 void rt_fail(rt *r, GError *e);
-/* After a call on the program's memory failed (errno set): ESRCH from userfaultfd means the program's address space is gone (it exited or
- * exec'd while the pager worked), which ends the pager quietly; anything else is rt_fail(what). */
+/* After a call on the program's memory failed (errno set): ESRCH from userfaultfd means the
+ * program's address space is gone (it exited or exec'd while the pager worked), which ends the
+ * pager quietly; anything else is rt_fail(what). */
 void rt_op_failed(rt *r, const char *what, uint64_t addr);
 
 /* policies: the prefetching decision. */
