@@ -49,6 +49,14 @@ expect_rc 2 "convert without -o" "$bin/3po-convert" "$w/belady.txt"
 expect_rc 1 "convert missing list" "$bin/3po-convert" "$w/nope.txt" -o "$w/x.3pt"
 expect_rc 1 "to-list of a non-trace" "$bin/3po-convert" --to-list "$w/belady.txt"
 
+# --page-size and --program go into the trace's header, and pages are of that size
+expect_rc 0 "convert 8K pages" "$bin/3po-convert" "$w/belady.txt" -o "$w/b8.3pt" --page-size 8192 --program myprog
+[ "$("$bin/3po-dump" --json "$w/b8.3pt" | jq -c '[.page_size, .program]')" = '[8192,"myprog"]' ] && ok ||
+  bad "convert --page-size 8192 --program myprog: $("$bin/3po-dump" --json "$w/b8.3pt" | jq -c '[.page_size, .program]')"
+[ "$("$bin/3po-convert" --to-list "$w/b8.3pt" | head -4 | tr '\n' ' ')" = "0x0 0x2000 0x2000 0x4000 " ] && ok ||
+  bad "8K pages: $("$bin/3po-convert" --to-list "$w/b8.3pt" | head -4 | tr '\n' ' ')"
+expect_rc 2 "convert page size not a power of two" "$bin/3po-convert" "$w/belady.txt" -o "$w/x.3pt" --page-size 3000
+
 # --- 3po-sim reports (hand-worked numbers: see tests/sim/policies.c)
 expect_rc 0 "sim json" "$bin/3po-sim" "$w/b.3pt" -m 3 --json -q
 cp "$w/out" "$w/r.json"
@@ -61,6 +69,19 @@ expect_rc 0 "sim bytes" "$bin/3po-sim" "$w/b.3pt" -m 16K --json -q --policy lru
 [ "$(json "$w/out" "d['policies'][0]['local_pages'], d['policies'][0]['fetches']")" = "(4, 8)" ] && ok || bad "16K is 4 pages"
 expect_rc 0 "sim text" "$bin/3po-sim" "$w/b.3pt" -m 3 --compute 100ns -q
 grep -q '^readahead' "$w/out" && grep -q 'slowdown' "$w/out" && ok || bad "text report: $(cat "$w/out")"
+
+# the far-memory model: --page-cluster bounds readahead's window (2^N pages per fault), and
+# --trace-overhead is taken off the trace's duration per fault (3po-convert: 1 ns per access)
+seq 4096 4096 262144 >"$w/seq.txt"
+cat "$w/seq.txt" "$w/seq.txt" | "$bin/3po-convert" -o "$w/seq.3pt"
+ra() { "$bin/3po-sim" "$w/seq.3pt" -m 8 --policy readahead --json -q "$@" | jq -c '[.policies[0].misses, .policies[0].prefetches]'; }
+[ "$(ra --page-cluster 0)" = "[128,0]" ] && ok || bad "--page-cluster 0 (no readahead): $(ra --page-cluster 0)"
+[ "$(ra --page-cluster 1)" = "[64,64]" ] && ok || bad "--page-cluster 1 (pairs): $(ra --page-cluster 1)"
+[ "$(ra | jq '.[0] < 64')" = true ] && ok || bad "--page-cluster 3 (the default): $(ra)"
+model() { "$bin/3po-sim" "$w/seq.3pt" -m 8 --policy lru --json -q "$@" | jq -c '[.model.compute_ns_per_access, .model.local_time_ns]'; }
+[ "$(model --trace-overhead 0)" = "[1,128]" ] && ok || bad "--trace-overhead 0: $(model --trace-overhead 0)"
+[ "$(model --trace-overhead 0.25ns)" = "[0.75,96]" ] && ok || bad "--trace-overhead 0.25ns: $(model --trace-overhead 0.25ns)"
+[ "$(model)" = "[0,0]" ] && ok || bad "the default overhead (30us) leaves nothing: $(model)"
 
 # --- tapes: write, replay at its own size (no misses), replay against another trace
 for p in lru min; do
