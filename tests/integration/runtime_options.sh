@@ -3,8 +3,8 @@
 # parsed and then ignored fails here: --aslr (the program's /proc/self/maps), --no-check (a tape
 # of other arguments runs), --key-every (key faults per fetch), --settle (when the tape's
 # evictions may happen), --lookahead (fetches in flight: the run's length on a slow link),
-# --latency and --bandwidth (the run takes at least what the link costs). Exits 77 when the
-# kernel lacks what the runtime needs.
+# --latency and --bandwidth (the run takes at least what the link costs); and personality(2)
+# refused (a one-line error and exit 1). Exits 77 when the kernel lacks what the runtime needs.
 # usage: runtime_options.sh BINDIR TESTBINDIR
 set -u
 bindir=$1 tb=$2
@@ -100,6 +100,15 @@ for link in "--latency 2ms:2000" "--bandwidth 10Mbit/s:3277"; do
   df=$(j .demand_faults)
   [ "$df" -gt 100 ] && [ $((took * 1000)) -ge $((df * us)) ] || say "$opt: $took ms for $df demand faults of $us us each"
 done
+
+# personality(2) refused: the program would not run at the tape's addresses; 3po-run stops first
+"$tb/deny_personality" "$run" -q --policy demand --local-mem 64 -- sh -c 'echo ran' >d.out 2>d.err
+rc=$?
+[ $rc = 1 ] || say "personality refused: exit $rc, not 1 ($(cat d.err))"
+[ "$(wc -l <d.err)" = 1 ] && grep -q "randomi" d.err || say "personality refused: not one clear line: $(cat d.err)"
+[ -s d.out ] && say "personality refused: the program ran anyway"
+[ "$("$tb/deny_personality" "$run" -q --aslr --policy demand --local-mem 64 -- sh -c 'echo ran')" = ran ] ||
+  say "personality refused, --aslr: the program did not run"
 
 [ $fail = 0 ] && echo ok
 exit $fail

@@ -2,7 +2,8 @@
 # trace_options.sh — 3po-run's tracing options each change what is seen from outside, so one
 # parsed and then ignored fails here: --aslr (the program's own /proc/self/maps differs between
 # two runs, and is identical without it), --no-pin (the program's CPU affinity), --regions
-# (which regions a trace protects).
+# (which regions a trace protects); and a refused personality(2) (a one-line error and exit 1,
+# never a run with randomisation left on).
 # usage: trace_options.sh BINDIR TESTBINDIR
 set -u
 bindir=$1 tb=$2
@@ -53,6 +54,18 @@ t=$(traced data.3pt)
   say "--regions data traced: '$t'"
 "$run" -q -r anon,heap -o ah.3pt "$tb/tg_bss_array" >/dev/null || say "tracing -r anon,heap failed"
 [[ "$(traced ah.3pt)" == ,*"[heap]" ]] || say "--regions anon,heap traced: '$(traced ah.3pt)'"
+
+# personality(2) refused (as in a container's seccomp profile): the trace would not fit the next
+# run, so 3po-run says so and stops before running the program; --aslr needs no personality
+deny="$tb/deny_personality"
+"$deny" "$run" -q -o d.3pt -- sh -c 'echo ran' >d.out 2>d.err
+rc=$?
+[ $rc = 1 ] || say "personality refused: exit $rc, not 1 ($(cat d.err))"
+[ "$(wc -l <d.err)" = 1 ] && grep -q "randomi" d.err || say "personality refused: not one clear line: $(cat d.err)"
+[ -s d.out ] && say "personality refused: the program ran anyway"
+[ -e d.3pt ] && say "personality refused: a trace was left behind"
+out=$("$deny" "$run" -q --aslr -o a.3pt -- sh -c 'echo ran')
+[ "$out" = ran ] || say "personality refused, --aslr: the program did not run ($out)"
 
 [ $fail = 0 ] && echo ok
 exit $fail
