@@ -4,7 +4,8 @@
 # of other arguments runs), --key-every (key faults per fetch), --settle (when the tape's
 # evictions may happen), --lookahead (fetches in flight: the run's length on a slow link),
 # --latency and --bandwidth (the run takes at least what the link costs); and personality(2)
-# refused (a one-line error and exit 1). Exits 77 when the kernel lacks what the runtime needs.
+# refused (a one-line error and exit 1), --stats not writable (exit 1, before the program runs
+# if the file cannot be made). Exits 77 when the kernel lacks what the runtime needs.
 # usage: runtime_options.sh BINDIR TESTBINDIR
 set -u
 bindir=$1 tb=$2
@@ -109,6 +110,19 @@ rc=$?
 [ -s d.out ] && say "personality refused: the program ran anyway"
 [ "$("$tb/deny_personality" "$run" -q --aslr --policy demand --local-mem 64 -- sh -c 'echo ran')" = ran ] ||
   say "personality refused, --aslr: the program did not run"
+
+# --stats: a file that cannot be made stops 3po-run before the program runs; one that cannot be
+# written (a full disk: /dev/full) makes the exit status 1 when the program's is 0
+"$run" -q --stats /nonexistent/dir/s.json --policy demand --local-mem 64 -- sh -c 'echo ran' >st.out 2>st.err
+rc=$?
+[ $rc = 1 ] && [ "$(wc -l <st.err)" = 1 ] && grep -q /nonexistent/dir/s.json st.err ||
+  say "--stats not creatable: exit $rc: $(cat st.err)"
+[ -s st.out ] && say "--stats not creatable: the program ran anyway"
+"$run" -q --stats /dev/full --policy demand --local-mem 64 -- true 2>st.err
+rc=$?
+[ $rc = 1 ] && [ "$(wc -l <st.err)" = 1 ] && grep -q /dev/full st.err || say "--stats on a full disk: exit $rc: $(cat st.err)"
+"$run" -q --stats /dev/full --policy demand --local-mem 64 -- sh -c 'exit 3' 2>/dev/null
+[ $? = 3 ] || say "--stats on a full disk: the program's exit status 3 was lost"
 
 [ $fail = 0 ] && echo ok
 exit $fail
