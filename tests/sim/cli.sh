@@ -124,6 +124,11 @@ expect_rc 2 "two traces" "$bin/3po-sim" "$w/b.3pt" "$w/b.3pt" -m 3
 expect_rc 1 "missing trace" "$bin/3po-sim" "$w/nope.3pt" -m 3
 expect_rc 1 "not a trace" "$bin/3po-sim" "$w/belady.txt" -m 3
 expect_rc 1 "unwritable tape" "$bin/3po-sim" "$w/b.3pt" -m 3 -o /nonexistent/dir/x.tape -q
+expect_rc 2 "size beyond 2^64 bytes" "$bin/3po-sim" "$w/b.3pt" -m 1e99
+expect_rc 2 "bytes beyond 2^64" "$bin/3po-sim" "$w/b.3pt" -m 1e17K
+expect_rc 2 "range downwards" "$bin/3po-sim" "$w/b.3pt" --mrc 50%:5%:5%
+expect_rc 2 "range of pages downwards" "$bin/3po-sim" "$w/b.3pt" --mrc 5:1:1
+expect_rc 2 "range downwards from pages to a share" "$bin/3po-sim" "$w/b.3pt" --mrc 4:40%:1
 size=$(stat -c %s "$w/b.3pt")
 for cut in 10 40 $((size / 2)) $((size - 3)); do
   head -c $cut "$w/b.3pt" >"$w/cut.3pt"
