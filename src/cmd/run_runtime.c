@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "tpo/far.h"
 #include "tpo/runtime.h"
 #include "tpo/tracer.h"
 #include "tpo/tape.h"
@@ -57,7 +58,7 @@ static uint64_t tape_footprint(const char *path, GError **err)
 
 static int bad(const char *what, const char *arg, const char *why)
 {
-	fprintf(stderr, "3po-run: %s: '%s': %s\nTry '3po-run --help' for more information.\n", what, arg, why);
+	fprintf(stderr, "3po-run: %s: '%s': %s\n", what, arg, why);
 	return 2;
 }
 
@@ -224,12 +225,15 @@ int run_runtime_main(int argc, char **argv)
 	gboolean ok = tpo_runtime_run(&opt, &res, &err);
 	if (!ok) {
 		fprintf(stderr, "3po-run: %s\n", err ? err->message : "the runtime failed");
+		/* a request the runtime cannot take (a far URI, a size) is the command line's fault */
+		bool usage = g_error_matches(err, TPO_RT_ERROR, TPO_RT_ERROR_REQUEST) ||
+		             g_error_matches(err, TPO_FAR_ERROR, TPO_FAR_ERROR_URI);
 		g_clear_error(&err);
 		if (stats)
 			fclose(stats);
 		if (res.exec_errno)
 			return res.exec_errno == ENOENT ? 127 : 126;
-		return 1;
+		return usage ? 2 : 1;
 	}
 	int code = tpo_exit_code(res.status);
 	if (stats) {

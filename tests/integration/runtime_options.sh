@@ -5,7 +5,8 @@
 # evictions may happen), --lookahead (fetches in flight: the run's length on a slow link),
 # --latency and --bandwidth (the run takes at least what the link costs); and personality(2)
 # refused (a one-line error and exit 1), --stats not writable (exit 1, before the program runs
-# if the file cannot be made). Exits 77 when the kernel lacks what the runtime needs.
+# if the file cannot be made), sizes and far URIs it cannot take (exit 2: the command line's).
+# Exits 77 when the kernel lacks what the runtime needs.
 # usage: runtime_options.sh BINDIR TESTBINDIR
 set -u
 bindir=$1 tb=$2
@@ -123,6 +124,23 @@ rc=$?
 [ $rc = 1 ] && [ "$(wc -l <st.err)" = 1 ] && grep -q /dev/full st.err || say "--stats on a full disk: exit $rc: $(cat st.err)"
 "$run" -q --stats /dev/full --policy demand --local-mem 64 -- sh -c 'exit 3' 2>/dev/null
 [ $? = 3 ] || say "--stats on a full disk: the program's exit status 3 was lost"
+
+# values the runtime cannot take: the command line's fault, exit 2, one line
+refuse2() { # refuse2 WHAT ARGS...
+  local what=$1
+  shift
+  "$run" "$@" -- sh -c 'echo ran' >r.out 2>r.err
+  local rc=$?
+  [ $rc = 2 ] || say "$what: exit $rc, not 2: $(cat r.err)"
+  [ "$(wc -l <r.err)" = 1 ] || say "$what: not one line: $(cat r.err)"
+  [ -s r.out ] && say "$what: the program ran"
+}
+refuse2 "--local-mem 1" --policy demand --local-mem 1
+refuse2 "--local-mem 1e99" --policy demand --local-mem 1e99
+refuse2 "--local-mem 1e99 bytes" --policy demand --local-mem 1e99K
+refuse2 "--far ftp://x" --policy demand --local-mem 64 --far ftp://x
+refuse2 "--far tcp:// without a port" --policy demand --local-mem 64 --far tcp://localhost
+refuse2 "--latency of an hour" --policy demand --local-mem 64 --latency 3600s
 
 [ $fail = 0 ] && echo ok
 exit $fail
