@@ -129,6 +129,14 @@ expect_rc 2 "bytes beyond 2^64" "$bin/3po-sim" "$w/b.3pt" -m 1e17K
 expect_rc 2 "range downwards" "$bin/3po-sim" "$w/b.3pt" --mrc 50%:5%:5%
 expect_rc 2 "range of pages downwards" "$bin/3po-sim" "$w/b.3pt" --mrc 5:1:1
 expect_rc 2 "range downwards from pages to a share" "$bin/3po-sim" "$w/b.3pt" --mrc 4:40%:1
+# errors about a file name it
+expect_rc 1 "missing trace named" "$bin/3po-sim" "$w/nope.3pt" -m 3
+grep -q "nope.3pt" "$w/err" && ok || bad "missing trace not named: $(cat "$w/err")"
+expect_rc 1 "not a trace named" "$bin/3po-sim" "$w/belady.txt" -m 3
+grep -q "belady.txt" "$w/err" && ok || bad "non-trace not named: $(cat "$w/err")"
+head -c 60 "$w/b.3pt" >"$w/short.3pt"
+expect_rc 1 "short header named" "$bin/3po-sim" "$w/short.3pt" -m 3
+grep -q "short.3pt" "$w/err" && ok || bad "short trace not named: $(cat "$w/err")"
 size=$(stat -c %s "$w/b.3pt")
 for cut in 10 40 $((size / 2)) $((size - 3)); do
   head -c $cut "$w/b.3pt" >"$w/cut.3pt"
