@@ -137,6 +137,13 @@ grep -q "belady.txt" "$w/err" && ok || bad "non-trace not named: $(cat "$w/err")
 head -c 60 "$w/b.3pt" >"$w/short.3pt"
 expect_rc 1 "short header named" "$bin/3po-sim" "$w/short.3pt" -m 3
 grep -q "short.3pt" "$w/err" && ok || bad "short trace not named: $(cat "$w/err")"
+# a damaged byte of a tape's version field is damage (the header's CRC), not a version from the future
+cp "$w/lru.tape" "$w/damaged.tape"
+printf '\x10' | dd of="$w/damaged.tape" bs=1 seek=10 conv=notrunc status=none
+expect_rc 1 "damaged tape version" "$bin/3po-dump" "$w/damaged.tape"
+grep -q "CRC" "$w/err" && ! grep -q "version 1048578" "$w/err" && ok || bad "damaged tape version: $(cat "$w/err")"
+expect_rc 1 "damaged tape version, replayed" "$bin/3po-sim" "$w/b.3pt" --replay "$w/damaged.tape" -q
+grep -q "damaged.tape.*CRC" "$w/err" && ok || bad "damaged tape version, replayed: $(cat "$w/err")"
 size=$(stat -c %s "$w/b.3pt")
 for cut in 10 40 $((size / 2)) $((size - 3)); do
   head -c $cut "$w/b.3pt" >"$w/cut.3pt"
