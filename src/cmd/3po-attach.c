@@ -34,7 +34,7 @@ static void usage(FILE *f)
 	        "\n"
 	        "Exit status: 0 when the trace was written (whether we detached or the process exited),\n"
 	        "1 if attaching or writing failed (no such process, permission denied, already traced,\n"
-	        "a zombie, our own pid), 2 for a bad command line.\n"
+	        "a zombie, a kernel thread, our own pid), 2 for a bad command line.\n"
 	        "Example: 3po-attach -d 2 -o m.3pt $(pgrep matmul)\n",
 	        DEFAULT_MICROSET);
 }
