@@ -111,7 +111,8 @@ static int cmp_u64(const void *a, const void *b)
 uint64_t *tpo_range_pages(const tpo_size_spec spec[3], uint64_t footprint, uint32_t page_size,
 			  size_t *n)
 {
-	GArray *a = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	/* sized: never a NULL array, even for a range that holds no size (END below START) */
+	GArray *a = g_array_sized_new(FALSE, FALSE, sizeof(uint64_t), 32);
 	uint64_t end = tpo_size_pages(&spec[1], footprint, page_size);
 	if (spec[2].kind == TPO_SIZE_PERCENT) {
 		for (double v = spec[0].value; v <= spec[1].value + 1e-9 && a->len < 1000;
