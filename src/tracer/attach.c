@@ -298,6 +298,7 @@ gboolean tpo_trace_attach(const tpo_trace_options *opt, int pid, double duration
 	tpo_tracer t;
 	tpo_tr_init(&t, opt);
 	t.main_pid = pid;
+	t.attached = true;
 	stop_flag = 0;
 	t.stop_requested = &stop_flag;
 	tpo_proc *p = tpo_proc_new(&t, pid);
