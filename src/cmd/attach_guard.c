@@ -45,6 +45,7 @@ int attach_guard(int target)
 		if (getppid() != parent)
 			raise(SIGTERM); /* the parent died already: detach as soon as attached */
 		setpgid(0, 0);      /* out of reach of a kill aimed at 3po-attach's process group */
+		signal(SIGTTOU, SIG_IGN); /* a background group: its lines reach the terminal even with stty tostop */
 		prctl(PR_SET_NAME, "3po-tracer");
 		return -1;
 	}
