@@ -22,7 +22,9 @@ static void usage(FILE *f)
 	        "Run PROG under the 3PO tracer and record, in order, the pages of memory it touches.\n"
 	        "\n"
 	        "PROG's stdin, stdout, stderr, environment, signals and exit status are its own;\n"
-	        "3po-run exits with PROG's status (128+N if PROG was killed by signal N).\n"
+	        "3po-run exits with PROG's status (128+N if PROG was killed by signal N). If tracing\n"
+	        "cannot go on (PROG at vm.max_map_count), PROG is killed and 3po-run exits 1 after one\n"
+	        "line saying why.\n"
 	        "\n"
 	        "Options:\n"
 	        "  -o, --output FILE    write the trace to FILE (default: PROG's base name + .3pt)\n"
@@ -148,7 +150,7 @@ int main(int argc, char **argv)
 		g_clear_error(&err);
 		if (res.exec_errno)
 			return res.exec_errno == ENOENT ? 127 : 126;
-		if (!res.launched)
+		if (!res.launched || res.killed)
 			return 1;
 	}
 	if (opt.verbose && res.launched)

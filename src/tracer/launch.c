@@ -169,6 +169,7 @@ gboolean tpo_trace_launch(const tpo_trace_options *opt, tpo_trace_result *res, G
 	res->launched = got != (ssize_t)sizeof e;
 	res->exec_errno = res->launched ? 0 : e;
 	res->status = t.main_status;
+	res->killed = t.killed;
 	t.tot.end_reason = WIFSIGNALED(t.main_status) ? TPO_END_KILLED : TPO_END_EXITED;
 	if (t.error)
 		t.tot.end_reason = TPO_END_ERROR;
