@@ -102,6 +102,6 @@ refuse 2 "bad size" --local-mem lots -- /bin/true
 refuse 2 "bad policy" --policy magic --local-mem 64 -- /bin/true
 refuse 2 "percent without tape" --policy demand --local-mem 20% -- /bin/true
 refuse 1 "missing tape" --tape "$work/none.tape" -- /bin/true
-refuse 1 "bad far URI" --far ftp://x --policy demand --local-mem 64 -- /bin/true
+refuse 2 "bad far URI" --far ftp://x --policy demand --local-mem 64 -- /bin/true
 refuse 127 "missing program" "${rt[@]}" -- "$work/no-such-program"
 exit $fail
