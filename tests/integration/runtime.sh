@@ -2,8 +2,8 @@
 # runtime.sh — the runtime (3po-run --tape / --policy) on small workloads: the program's output
 # is identical to an untraced run under every policy and local-memory size; a tape made for its
 # local memory minus the lookahead has zero demand faults; the program's exit status and signals
-# are its own; a tape of another program is refused. Exits 77 (skipped) with the reason when the
-# kernel lacks what the runtime needs.
+# are its own; a tape of another program is refused. Exits 77 (skipped) only when the kernel
+# lacks a feature the runtime needs, named by tests/runtime/kernel_probe.c.
 # usage: runtime.sh BINDIR WORKLOAD ARGS...
 set -u
 bindir=$1
@@ -21,15 +21,9 @@ minreg=--min-region=64K
 # a small microset, so that small local memories hold it (the runtime's --settle is the same)
 ms=8
 
-# the kernel must give us what the runtime needs, or the test says why it skips
-if ! "$run" -q --policy demand --local-mem 64 -- /bin/true 2>"$work/probe.err"; then
-  if grep -q "lacks\|userfaultfd\|pidfd\|seccomp" "$work/probe.err"; then
-    echo "SKIP: $(head -1 "$work/probe.err")"
-    exit 77
-  fi
-  say "runtime cannot run /bin/true: $(cat "$work/probe.err")"
-  exit 1
-fi
+# skip only for a kernel feature the runtime needs and the kernel lacks (named by the probe)
+. "$(dirname "$0")/runtime_require.sh"
+rt_require
 
 want=$("$bindir/$prog" "$@" | grep '^checksum')
 [ -n "$want" ] || { echo "FAIL: $prog printed no checksum"; exit 1; }
