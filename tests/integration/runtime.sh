@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # runtime.sh — the runtime (3po-run --tape / --policy) on small workloads: the program's output
 # is identical to an untraced run under every policy and local-memory size; a tape made for its
-# local memory minus the lookahead has zero demand faults; the program's exit status and signals
-# are its own; a tape of another program is refused. Exits 77 (skipped) only when the kernel
+# local memory minus the lookahead has zero demand faults and fetches no more than 3po-sim says it
+# asks for; a MIN tape fetches fewer pages than demand paging in the memory the tape was made
+# for; the program's exit status and signals are its own; a tape of another program is refused. Exits 77 (skipped) only when the kernel
 # lacks a feature the runtime needs, named by tests/runtime/kernel_probe.c.
 # usage: runtime.sh BINDIR WORKLOAD ARGS...
 set -u
@@ -31,15 +32,15 @@ want=$("$bindir/$prog" "$@" | grep '^checksum')
 pages=$("$dump" --json "$work/t.3pt" | jq .totals.distinct_pages)
 [ "$pages" -gt 16 ] 2>/dev/null || { echo "FAIL: trace has no footprint ($pages)"; exit 1; }
 
-declare -A min_fe
 for pct in 20 50; do
   cap=$(( pages * pct / 100 ))
   [ $cap -ge 16 ] || cap=16
   look=$(( cap / 4 ))
   tapecap=$(( cap - look - ms ))
   for pol in min lru; do
-    "$sim" -q "$work/t.3pt" --local-mem $tapecap --policy $pol --lookahead $look -o "$work/$pol.tape" >/dev/null ||
-      say "3po-sim $pol at $tapecap pages failed"
+    "$sim" -q --json "$work/t.3pt" --local-mem $tapecap --policy $pol --lookahead $look -o "$work/$pol.tape" \
+      >"$work/sim.json" || say "3po-sim $pol at $tapecap pages failed"
+    simfe=$(jq '.policies[0].fetches' "$work/sim.json")
     out=$("$run" -q --stats "$work/s.json" $minreg --tape "$work/$pol.tape" --local-mem $cap -- "$bindir/$prog" "$@")
     rc=$?
     [ $rc = 0 ] || say "tape $pol at $pct%: exit $rc"
@@ -50,9 +51,19 @@ for pct in 20 50; do
     # a tape at its own size (plus its lookahead and one microset) must never make the program
     # wait: LRU tapes, and MIN tapes too, whose evictions come right after a last use
     [ "$df" = 0 ] || say "tape $pol at its own size ($tapecap + lookahead $look + microset $ms = $cap pages): $df demand faults, $st strays"
-    [ $pol = min ] && min_fe[$pct]=$fe
+    [ $pol = min ] && min_fe=$fe
     [ "$fe" -gt 0 ] || say "tape $pol at $pct%: nothing fetched (no memory managed?)"
+    # the runtime fetches what the tape asks for and no more: 3po-sim's count for this tape is
+    # the most it may fetch (entries for pages still resident, or outside managed memory, cost
+    # nothing; refetches after strays or resyncs would go over it)
+    [ "$fe" -le "$simfe" ] || say "tape $pol at $pct%: $fe fetches, more than the $simfe its tape asks for"
   done
+  # MIN against demand paging with the memory the tape was made for (its lookahead and microset
+  # are for fetching ahead, which demand paging does not do): strictly fewer fetches
+  out=$("$run" -q --stats "$work/s.json" $minreg --policy demand --local-mem $tapecap -- "$bindir/$prog" "$@")
+  [ $? = 0 ] && [ "$(grep '^checksum' <<<"$out")" = "$want" ] || say "demand at $tapecap pages: exit or output differs"
+  dfe=$(jq .fetches "$work/s.json")
+  [ "$min_fe" -lt "$dfe" ] || say "tape min for $tapecap pages: $min_fe fetches, not fewer than demand paging's $dfe in $tapecap pages"
   for pol in demand readahead leap; do
     out=$("$run" -q --stats "$work/s.json" $minreg --policy $pol --local-mem $cap -- "$bindir/$prog" "$@")
     rc=$?
@@ -61,10 +72,6 @@ for pct in 20 50; do
     res=$(jq .resident_max "$work/s.json")
     [ "$res" -le $cap ] || say "$pol at $pct%: $res pages resident, more than $cap"
     [ "$(jq .fetches "$work/s.json")" -gt 0 ] || say "$pol at $pct%: nothing fetched"
-    if [ $pol = demand ]; then
-      dfe=$(jq .fetches "$work/s.json")
-      [ "${min_fe[$pct]}" -le "$dfe" ] || say "tape min at $pct%: ${min_fe[$pct]} fetches, more than demand paging's $dfe"
-    fi
   done
 done
 
