@@ -5,7 +5,7 @@ set(RT_IT ${CMAKE_CURRENT_SOURCE_DIR}/integration)
 set(RT_BIN ${CMAKE_BINARY_DIR}/bin)
 # helpers: the kernel-feature probe that alone may make these tests skip, and the sampler of
 # residency as the kernel sees it (tests/runtime/)
-foreach(helper kernel_probe)
+foreach(helper kernel_probe residency)
   add_executable(rt_${helper} ${CMAKE_CURRENT_SOURCE_DIR}/runtime/${helper}.c)
   set_target_properties(rt_${helper} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests-bin)
 endforeach()
