@@ -27,3 +27,10 @@ set_tests_properties(rt_program PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300 LABEL
 # runtime tests must fail rather than skip
 add_test(NAME rt_no_false_skip COMMAND ${RT_IT}/runtime_no_false_skip.sh ${RT_BIN})
 set_tests_properties(rt_no_false_skip PROPERTIES TIMEOUT 120 LABELS runtime)
+# the prefetching policies prefetch: used prefetches, fewer demand faults than demand paging and
+# about as many faults as 3po-sim predicts, on sequential workloads
+foreach(w "dot;-n;262144;-r;2" "matvec;-n;512;-r;2")
+  list(GET w 0 wname)
+  add_test(NAME rt_prefetch_${wname} COMMAND ${RT_IT}/runtime_prefetch.sh ${RT_BIN} ${w})
+  set_tests_properties(rt_prefetch_${wname} PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300 LABELS runtime)
+endforeach()
