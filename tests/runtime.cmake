@@ -26,7 +26,7 @@ set_tests_properties(rt_program PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300 LABEL
 # run as nobody, where the runtime fails for want of privilege (not of a kernel feature), the
 # runtime tests must fail rather than skip
 add_test(NAME rt_no_false_skip COMMAND ${RT_IT}/runtime_no_false_skip.sh ${RT_BIN})
-set_tests_properties(rt_no_false_skip PROPERTIES TIMEOUT 120 LABELS runtime)
+set_tests_properties(rt_no_false_skip PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120 LABELS runtime)
 # the prefetching policies prefetch: used prefetches, fewer demand faults than demand paging and
 # about as many faults as 3po-sim predicts, on sequential workloads
 foreach(w "dot;-n;262144;-r;2" "matvec;-n;512;-r;2")
