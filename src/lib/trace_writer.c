@@ -1,11 +1,13 @@
 /* trace_writer.c — writes a .3pt trace: the header at open, then events delta/varint-coded into
  * ~64 KiB chunks, each written with one write(2) (header with length, count and CRCs first), so a
- * writer killed at any moment leaves every complete chunk readable; the footer chunk at close. */
+ * writer killed at any moment leaves every complete chunk readable; the footer chunk at close.
+ * With a maximum age set, a chunk is also written once its first event is that old. */
 #include <tpo/trace.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "trace_codec.h"
@@ -21,6 +23,8 @@ struct tpo_trace_writer {
 	uint8_t *buf;      /* chunk header (TPO_CHUNK_HEADER_LEN bytes) then the payload */
 	size_t cap, len;   /* len counts the header */
 	uint32_t nevents;  /* events in the current chunk */
+	uint64_t max_age_ns;  /* write a chunk once its first event is this old (0: only when full) */
+	uint64_t started_ns;  /* CLOCK_MONOTONIC time of the current chunk's first event */
 	/* delta state, reset at every chunk start */
 	uint64_t head[TPO_HEADS]; /* page numbers (address >> page_shift) of recent streams */
 	uint64_t head_used[TPO_HEADS], seq; /* when each head was last used, for replacing the oldest */
@@ -30,6 +34,13 @@ struct tpo_trace_writer {
 	/* totals */
 	uint64_t events, accesses, microsets, regions;
 };
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static gboolean write_all(tpo_trace_writer *w, const uint8_t *p, size_t n, GError **err)
 {
@@ -352,11 +363,29 @@ gboolean tpo_trace_writer_add(tpo_trace_writer *w, const tpo_event *ev, GError *
 		break;
 	}
 	w->len = (size_t)(p - w->buf);
+	if (w->max_age_ns && w->nevents == 0)
+		w->started_ns = monotonic_ns();
 	w->nevents++;
 	w->events++;
 	if (w->len - TPO_CHUNK_HEADER_LEN >= TPO_CHUNK_TARGET)
 		return flush_chunk(w, err);
+	if (w->max_age_ns && w->nevents > 1 && monotonic_ns() - w->started_ns >= w->max_age_ns)
+		return flush_chunk(w, err);
 	return TRUE;
+}
+
+void tpo_trace_writer_set_max_age(tpo_trace_writer *w, uint64_t ns)
+{
+	w->max_age_ns = ns;
+	if (ns && w->nevents)
+		w->started_ns = monotonic_ns();
+}
+
+uint64_t tpo_trace_writer_due_ns(const tpo_trace_writer *w)
+{
+	if (!w->max_age_ns || !w->nevents || w->failed)
+		return 0;
+	return w->started_ns + w->max_age_ns;
 }
 
 gboolean tpo_trace_writer_flush(tpo_trace_writer *w, GError **err)

@@ -137,7 +137,6 @@ gboolean tpo_trace_launch(const tpo_trace_options *opt, tpo_trace_result *res, G
 	p->main = true;
 	tpo_tr_thread_new(&t, pid, p);
 	t.t0_ns = tpo_now_ns();
-	t.last_flush_ns = t.t0_ns;
 	tpo_launch_forward_signals(pid);
 	if (write(go[1], "g", 1) != 1) {
 		/* the child died before it could run: the loop reports its status */

@@ -330,13 +330,15 @@ static bool all_parked(tpo_tracer *t)
 
 void tpo_tr_event_loop(tpo_tracer *t)
 {
+	sigset_t saved;
+	tpo_tr_wait_begin(t, &saved);
 	while (g_hash_table_size(t->threads)) {
 		if (t->stop_requested && *t->stop_requested && !t->detaching)
 			start_detach(t);
 		if (t->detaching && all_parked(t))
-			return;
+			break;
 		int status;
-		pid_t tid = tpo_remote_next_status(&t->deferred, &status);
+		pid_t tid = tpo_tr_next_status(t, &status);
 		if (tid < 0) {
 			if (errno == EINTR)
 				continue;
@@ -355,6 +357,7 @@ void tpo_tr_event_loop(tpo_tracer *t)
 		if (WIFSTOPPED(status))
 			handle_stop(t, th, status);
 	}
+	tpo_tr_wait_end(&saved);
 }
 
 

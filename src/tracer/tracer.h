@@ -77,7 +77,6 @@ typedef struct tpo_tracer {
 	int main_status;
 	bool main_done;
 	uint64_t t0_ns;
-	uint64_t last_flush_ns;
 	tpo_trace_footer tot;
 	tpo_ops ops;           /* scratch batch */
 	GError *error;         /* first fatal trace-writing error */
@@ -98,6 +97,12 @@ void tpo_tr_emit_region(tpo_tracer *t, int tid, const tpo_region *r);
 void tpo_tr_emit_unmap(tpo_tracer *t, int tid, uint64_t s, uint64_t e);
 void tpo_tr_record_access(tpo_tracer *t, tpo_thread *th, uint64_t page, uint64_t ip,
                           const uint64_t *chain, uint32_t depth);
+/* Waiting for stops (events.c): begin blocks SIGCHLD (saving the mask) and sets the trace's
+ * maximum chunk age; next_status is tpo_remote_next_status, but writes the pending events if
+ * the program leaves us waiting past their due time; end restores the mask. */
+void tpo_tr_wait_begin(tpo_tracer *t, sigset_t *saved);
+int tpo_tr_next_status(tpo_tracer *t, int *status);
+void tpo_tr_wait_end(const sigset_t *saved);
 
 /* the address-space model (proc.c) */
 tpo_proc *tpo_proc_new(tpo_tracer *t, int pid);
