@@ -3,7 +3,7 @@
 set(HZ ${CMAKE_CURRENT_SOURCE_DIR}/hazards)
 set(IT ${CMAKE_CURRENT_SOURCE_DIR}/integration)
 foreach(name sys_buffers own_memory own_segv crash signals threads fork_exec altstack page_sequence long_runner
-             detach_churn)
+             detach_churn fill_trace)
   add_executable(hz_${name} ${HZ}/${name}.c)
   target_compile_options(hz_${name} PRIVATE -O1)
   target_link_libraries(hz_${name} PRIVATE pthread)
@@ -38,6 +38,8 @@ add_test(NAME tracer_attach_churn COMMAND ${IT}/attach_churn.sh ${BIN} ${TB}/hz_
 add_test(NAME tracer_attach_churn_faults COMMAND ${IT}/attach_churn.sh ${BIN} ${TB}/hz_detach_churn faults)
 add_test(NAME tracer_interrupt COMMAND ${IT}/interrupt.sh ${BIN} ${TB}/hz_long_runner)
 add_test(NAME tracer_top COMMAND ${IT}/top.sh ${BIN})
+add_test(NAME tracer_trace_write COMMAND ${IT}/trace_write.sh ${BIN} ${TB}/hz_fill_trace)
+set_tests_properties(tracer_trace_write PROPERTIES SKIP_RETURN_CODE 77)
 
 
 # Check unit tests of the tracer's internals (private headers under src/).

@@ -19,7 +19,8 @@ struct tpo_trace_writer {
 	int fd;
 	char *path;
 	int page_shift;
-	gboolean failed;   /* an earlier write failed: the file ends in a partial chunk */
+	gboolean failed;   /* an earlier write failed (the file was cut back to its last whole chunk) */
+	off_t whole;       /* bytes of the file written in whole (header and complete chunks) */
 	uint8_t *buf;      /* chunk header (TPO_CHUNK_HEADER_LEN bytes) then the payload */
 	size_t cap, len;   /* len counts the header */
 	uint32_t nevents;  /* events in the current chunk */
@@ -44,6 +45,7 @@ static uint64_t monotonic_ns(void)
 
 static gboolean write_all(tpo_trace_writer *w, const uint8_t *p, size_t n, GError **err)
 {
+	off_t total = (off_t)n;
 	while (n > 0) {
 		ssize_t k = write(w->fd, p, n);
 		if (k < 0 && errno == EINTR)
@@ -51,6 +53,10 @@ static gboolean write_all(tpo_trace_writer *w, const uint8_t *p, size_t n, GErro
 		if (k <= 0) {
 			int e = k < 0 ? errno : ENOSPC;
 			w->failed = TRUE;
+			/* a partial chunk would read as damage: end the file after the last whole one */
+			if (ftruncate(w->fd, w->whole) < 0) {
+				/* nothing more to do: a reader still stops at the partial chunk */
+			}
 			g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_IO, "writing %s: %s", w->path,
 				    g_strerror(e));
 			return FALSE;
@@ -58,6 +64,7 @@ static gboolean write_all(tpo_trace_writer *w, const uint8_t *p, size_t n, GErro
 		p += k;
 		n -= (size_t)k;
 	}
+	w->whole += total;
 	return TRUE;
 }
 
@@ -188,6 +195,7 @@ tpo_trace_writer *tpo_trace_writer_open(const char *path, const tpo_trace_header
 	gboolean ok = write_all(w, b->data, b->len, err);
 	g_byte_array_unref(b);
 	if (!ok) {
+		unlink(path); /* not even a header: no trace */
 		tpo_trace_writer_abandon(w);
 		return NULL;
 	}

@@ -24,8 +24,10 @@ void tpo_tr_emit(tpo_tracer *t, const tpo_event *ev)
 	if (!t->w || t->error)
 		return;
 	t->tot.events++;
-	if (!tpo_trace_writer_add(t->w, ev, &t->error))
+	if (!tpo_trace_writer_add(t->w, ev, &t->error)) {
+		g_prefix_error(&t->error, "trace write failed: "); /* the event loop stops tracing */
 		return;
+	}
 	if (ev->type == TPO_EV_MICROSET_END)
 		t->tot.microsets++;
 }
@@ -117,6 +119,10 @@ int tpo_tr_next_status(tpo_tracer *t, int *status)
 		if (sigtimedwait(&chld, NULL, &ts) < 0 && errno == EINTR)
 			return -1; /* another signal (3po-attach's stop or tick): the caller looks */
 	}
-	tpo_trace_writer_flush(t->w, &t->error);
+	if (!tpo_trace_writer_flush(t->w, &t->error)) {
+		g_prefix_error(&t->error, "trace write failed: ");
+		errno = EINTR; /* the caller looks at t->error and stops tracing */
+		return -1;
+	}
 	return tpo_remote_next_status(&t->deferred, status);
 }

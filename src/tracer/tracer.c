@@ -333,7 +333,8 @@ void tpo_tr_event_loop(tpo_tracer *t)
 	sigset_t saved;
 	tpo_tr_wait_begin(t, &saved);
 	while (g_hash_table_size(t->threads)) {
-		if (t->stop_requested && *t->stop_requested && !t->detaching)
+		/* asked to stop (3po-attach), or the trace cannot be written: let the program go */
+		if (!t->detaching && ((t->stop_requested && *t->stop_requested) || t->error))
 			start_detach(t);
 		if (t->detaching && all_parked(t))
 			break;

@@ -129,8 +129,12 @@ tpo_thread *tpo_tr_thread_new(tpo_tracer *t, int tid, tpo_proc *p);
 void tpo_tr_thread_free(tpo_tracer *t, tpo_thread *th);
 void tpo_tr_thread_gone(tpo_tracer *t, tpo_thread *th, int status);
 void tpo_tr_resume(tpo_thread *th, int sig);
-/* Runs until no thread is left, or (after *stop_requested) until every thread is parked. */
+/* Runs until no thread is left, or (after *stop_requested, or a trace write error in t->error)
+ * until every thread is parked. */
 void tpo_tr_event_loop(tpo_tracer *t);
+/* Every thread is parked (the event loop returned with threads left): restores the program's
+ * protections, removes the scratch page, and detaches from every thread (attach.c). */
+void tpo_tr_detach_all(tpo_tracer *t);
 /* Unmaps the scratch page, running the munmap from bytes borrowed at the thread's rip. */
 void tpo_tr_remove_scratch(int tid, tpo_proc *p, const struct user_regs_struct *regs, tpo_remote_status *st);
 
