@@ -3,7 +3,7 @@
 set(HZ ${CMAKE_CURRENT_SOURCE_DIR}/hazards)
 set(IT ${CMAKE_CURRENT_SOURCE_DIR}/integration)
 foreach(name sys_buffers own_memory own_segv crash signals threads fork_exec altstack page_sequence long_runner
-             detach_churn fill_trace)
+             detach_churn fill_trace sys_pages)
   add_executable(hz_${name} ${HZ}/${name}.c)
   target_compile_options(hz_${name} PRIVATE -O1)
   target_link_libraries(hz_${name} PRIVATE pthread)
@@ -32,6 +32,9 @@ add_test(NAME hazard_matmul_threads COMMAND ${IT}/compare.sh ${BIN} -- ${BIN}/ma
 add_test(NAME hazard_matmul_threads_m1 COMMAND ${IT}/compare.sh ${BIN} --microset 1 -- ${BIN}/matmul -n 32 -t 3)
 foreach(n 1 2 4)
   add_test(NAME tracer_page_sequence_m${n} COMMAND ${IT}/page_sequence.sh ${BIN} ${TB}/hz_page_sequence ${n})
+endforeach()
+foreach(n 1 64)
+  add_test(NAME tracer_sys_pages_m${n} COMMAND ${IT}/sys_pages.sh ${BIN} ${TB}/hz_sys_pages ${n})
 endforeach()
 add_test(NAME tracer_matmul COMMAND ${IT}/matmul_trace.sh ${BIN} -n 256)
 add_test(NAME tracer_cli COMMAND ${IT}/cli.sh ${BIN})

@@ -167,7 +167,8 @@ bool tpo_syscall_stop(tpo_tracer *t, tpo_thread *th);
 /* which user memory a system call touches (sysbufs.c) */
 typedef struct tpo_sysbuf {
 	uint64_t start, end;
-	bool by_result;   /* only [start, start + result) is really touched */
+	bool by_result;   /* only [start, start + result - skip) is really touched */
+	uint64_t skip;    /* with by_result: the bytes of the result that went to earlier iovecs */
 } tpo_sysbuf;
 /* Appends the buffers of syscall nr(args) to out (tpo_sysbuf); reads nested structures via memfd.
  * Returns false for a call we have no description of. */
