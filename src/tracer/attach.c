@@ -240,7 +240,7 @@ static char **read_cmdline(int pid, uint32_t *argc)
 }
 
 /* Every thread is parked: give the program its memory back and let go. */
-void tpo_tr_detach_all(tpo_tracer *t)
+static void detach_all(tpo_tracer *t)
 {
 	GList *all = g_hash_table_get_values(t->threads);
 	for (GList *l = all; l; l = l->next) {
@@ -280,6 +280,11 @@ void tpo_tr_detach_all(tpo_tracer *t)
 		tpo_tr_thread_free(t, th);
 	}
 	g_list_free(all);
+}
+
+void tpo_tr_detach_all(tpo_tracer *t)
+{
+	detach_all(t);
 }
 
 gboolean tpo_trace_attach(const tpo_trace_options *opt, int pid, double duration, tpo_trace_result *res,
@@ -358,7 +363,7 @@ gboolean tpo_trace_attach(const tpo_trace_options *opt, int pid, double duration
 	}
 	bool detached = g_hash_table_size(t.threads) > 0;
 	if (detached)
-		tpo_tr_detach_all(&t);
+		detach_all(&t);
 	res->launched = true;
 	res->status = t.main_status;
 	t.tot.end_reason = detached ? TPO_END_DETACHED : WIFSIGNALED(t.main_status) ? TPO_END_KILLED : TPO_END_EXITED;
