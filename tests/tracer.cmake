@@ -43,7 +43,7 @@ add_test(NAME tracer_attach_churn COMMAND ${IT}/attach_churn.sh ${BIN} ${TB}/hz_
 add_test(NAME tracer_attach_churn_faults COMMAND ${IT}/attach_churn.sh ${BIN} ${TB}/hz_detach_churn faults)
 add_test(NAME tracer_interrupt COMMAND ${IT}/interrupt.sh ${BIN} ${TB}/hz_long_runner)
 add_test(NAME tracer_top COMMAND ${IT}/top.sh ${BIN})
-add_test(NAME tracer_trace_write COMMAND ${IT}/trace_write.sh ${BIN} ${TB}/hz_fill_trace)
+add_test(NAME tracer_trace_write COMMAND ${IT}/trace_write.sh ${BIN} ${TB}/hz_fill_trace ${TB}/hz_long_runner)
 set_tests_properties(tracer_trace_write PROPERTIES SKIP_RETURN_CODE 77)
 
 

@@ -3,11 +3,15 @@
 # trace. A trace that cannot be written (a full disk: a 256 KiB tmpfs) stops tracing: the program
 # runs on untraced to its own end (same output; no tracer attached, its CPU affinity its own, its
 # memory its own), 3po-run says so in one line and exits 1, and the file holds whole chunks only.
-# Usage: trace_write.sh BINDIR FILL_TRACE_PROG
+# 3po-attach on a full disk detaches at once and exits 1; the program runs on as untraced.
+# Usage: trace_write.sh BINDIR FILL_TRACE_PROG LONG_RUNNER_PROG
 set -u
-bindir=$1 prog=$2
+bindir=$1 prog=$2 runner=$3
 work=$(mktemp -d)
-cleanup() { exec 3>&- 2>/dev/null; umount "$work/disk" 2>/dev/null; rm -rf "$work"; kill -9 $(jobs -p) 2>/dev/null; }
+cleanup() {
+  exec 3>&- 2>/dev/null; kill -9 $(jobs -p) 2>/dev/null; wait 2>/dev/null
+  umount "$work/disk" "$work/disk2" 2>/dev/null; rm -rf "$work"
+}
 trap cleanup EXIT
 cd "$work"
 fail=0
@@ -55,6 +59,31 @@ fi
 grep -q "no footer" dump.out || { echo "the cut trace does not end after a whole chunk:"; tail -1 dump.out; fail=1; }
 n=$("$bindir/3po-dump" --pages disk/t.3pt 2>/dev/null | grep -c '^0x')
 [ "$n" -gt 1000 ] || { echo "the cut trace holds $n accesses: the chunks written before the disk filled are lost"; fail=1; }
+
+
+# 3po-attach: a 64 KiB disk is full within about a second of --microset 1 tracing of the runner
+mkdir disk2
+mount -t tmpfs -o size=64k tmpfs disk2 || { echo "cannot mount a second tmpfs"; exit 1; }
+want=$("$runner" 3000)
+"$runner" 3000 >a.out &
+r=$!
+for _ in $(seq 600); do grep -q started a.out && break; sleep 0.05; done
+timeout 60 "$bindir/3po-attach" --microset 1 -o disk2/a.3pt "$r" 2>a.err; rc=$?
+[ "$rc" = 1 ] || { echo "3po-attach on a full disk: exit $rc, wanted 1"; fail=1; }
+if [ "$(wc -l <a.err)" != 1 ] || ! grep -q "^3po-attach: trace write failed: .*No space left on device" a.err; then
+  echo "3po-attach's error is not the one line wanted:"; cat a.err; fail=1
+fi
+# the disk is full after about a quarter of the runner's faults: 3po-attach let go long before
+# the runner's end
+if kill -0 "$r" 2>/dev/null; then
+  tracer=$(awk '/^TracerPid:/ {print $2}' /proc/"$r"/status)
+  [ "$tracer" = 0 ] || { echo "the runner is still traced (by $tracer) after 3po-attach ended"; fail=1; }
+else
+  echo "3po-attach ended only with the runner: it traced on after the disk was full"; fail=1
+fi
+wait "$r"; rc=$?
+[ "$rc" = 0 ] || { echo "the runner exited $rc after the attach"; fail=1; }
+[ "$(cat a.out)" = "$want" ] || { echo "the runner's output differs from untraced:"; cat a.out; fail=1; }
 
 [ $fail = 0 ] && echo "ok: no trace for a program that did not run; a full disk stops tracing, the program runs on"
 exit $fail
