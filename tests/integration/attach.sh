@@ -45,6 +45,7 @@ wait "$mm"; rc=$?
 # a program attached, then detached by SIGINT and by SIGTERM to 3po-attach; and one that exits
 want=$("$runner" 1500 | grep sum)
 for sig in INT TERM exit; do
+  rm -f "$work/r.3pt" # the last round's trace would show accesses at once
   "$runner" 1500 >"$work/r.out" &
   r=$!
   until_true "$sig: runner started" grep -q started "$work/r.out"
