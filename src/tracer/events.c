@@ -1,16 +1,9 @@
-/* events.c — the tracer's side of the trace file: emitting events, and waiting for the next stop
- * in a way that writes pending events within half a second even while the program runs without
- * faulting, so a SIGKILLed tracer loses at most about the last half second of its trace. */
+/* events.c — the tracer's side of the trace file: emitting events (to the writer shared with the
+ * flusher thread of flusher.c, which writes them within half a second), and the first write
+ * error, which stops tracing. */
 #include "tracer/tracer.h"
 
-#include <errno.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <time.h>
-
-#include "tracer/remote.h"
-
-#define TRACE_MAX_AGE_NS 500000000ull
 
 uint64_t tpo_now_ns(void)
 {
@@ -24,7 +17,12 @@ void tpo_tr_emit(tpo_tracer *t, const tpo_event *ev)
 	if (!t->w || t->error)
 		return;
 	t->tot.events++;
-	if (!tpo_trace_writer_add(t->w, ev, &t->error)) {
+	GError *err = NULL;
+	tpo_flusher_lock(t);
+	bool ok = tpo_trace_writer_add(t->w, ev, &err);
+	tpo_flusher_unlock(t, &err);
+	if (!ok || err) {
+		t->error = err;
 		g_prefix_error(&t->error, "trace write failed: "); /* the event loop stops tracing */
 		return;
 	}
@@ -79,50 +77,4 @@ void tpo_tr_record_access(tpo_tracer *t, tpo_thread *th, uint64_t page, uint64_t
 	ev.access.depth = depth;
 	t->tot.accesses++;
 	tpo_tr_emit(t, &ev);
-}
-
-void tpo_tr_wait_begin(tpo_tracer *t, sigset_t *saved)
-{
-	sigset_t chld;
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	/* blocked, SIGCHLD stays pending for sigtimedwait below instead of being discarded */
-	sigprocmask(SIG_BLOCK, &chld, saved);
-	if (t->w)
-		tpo_trace_writer_set_max_age(t->w, TRACE_MAX_AGE_NS);
-}
-
-void tpo_tr_wait_end(const sigset_t *saved)
-{
-	sigprocmask(SIG_SETMASK, saved, NULL);
-}
-
-int tpo_tr_next_status(tpo_tracer *t, int *status)
-{
-	uint64_t due;
-	if (t->deferred.length || !t->w || t->error || !(due = tpo_trace_writer_due_ns(t->w)))
-		return tpo_remote_next_status(&t->deferred, status);
-	sigset_t chld;
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	for (;;) {
-		pid_t r = waitpid(-1, status, __WALL | WNOHANG);
-		if (r != 0)
-			return r;
-		uint64_t now = tpo_now_ns();
-		if (now >= due)
-			break;
-		/* Every ptrace stop and exit sends us SIGCHLD: wait for one until the events are due. A
-		 * SIGCHLD left pending by a stop already collected only costs one more pass. */
-		struct timespec ts = {.tv_sec = (time_t)((due - now) / 1000000000u),
-		                      .tv_nsec = (long)((due - now) % 1000000000u)};
-		if (sigtimedwait(&chld, NULL, &ts) < 0 && errno == EINTR)
-			return -1; /* another signal (3po-attach's stop or tick): the caller looks */
-	}
-	if (!tpo_trace_writer_flush(t->w, &t->error)) {
-		g_prefix_error(&t->error, "trace write failed: ");
-		errno = EINTR; /* the caller looks at t->error and stops tracing */
-		return -1;
-	}
-	return tpo_remote_next_status(&t->deferred, status);
 }

@@ -330,8 +330,7 @@ static bool all_parked(tpo_tracer *t)
 
 void tpo_tr_event_loop(tpo_tracer *t)
 {
-	sigset_t saved;
-	tpo_tr_wait_begin(t, &saved);
+	tpo_flusher_start(t);
 	while (g_hash_table_size(t->threads)) {
 		/* asked to stop (3po-attach), or the trace cannot be written: let the program go */
 		if (!t->detaching && ((t->stop_requested && *t->stop_requested) || t->error))
@@ -339,7 +338,7 @@ void tpo_tr_event_loop(tpo_tracer *t)
 		if (t->detaching && all_parked(t))
 			break;
 		int status;
-		pid_t tid = tpo_tr_next_status(t, &status);
+		pid_t tid = tpo_remote_next_status(&t->deferred, &status);
 		if (tid < 0) {
 			if (errno == EINTR)
 				continue;
@@ -358,7 +357,7 @@ void tpo_tr_event_loop(tpo_tracer *t)
 		if (WIFSTOPPED(status))
 			handle_stop(t, th, status);
 	}
-	tpo_tr_wait_end(&saved);
+	tpo_flusher_stop(t);
 }
 
 

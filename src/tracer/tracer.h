@@ -3,6 +3,7 @@
 #ifndef TPO_TRACER_H
 #define TPO_TRACER_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <signal.h>
 #include <stdint.h>
@@ -80,6 +81,14 @@ typedef struct tpo_tracer {
 	tpo_trace_footer tot;
 	tpo_ops ops;           /* scratch batch */
 	GError *error;         /* first fatal trace-writing error */
+	struct {               /* flusher.c */
+		bool on, stop;
+		bool idle;           /* no event was waiting to be written when the lock was taken */
+		pthread_t thread;
+		pthread_mutex_t mu;
+		pthread_cond_t cv;   /* a chunk started, or stop */
+		GError *error;       /* a write of the flusher's failed */
+	} flusher;
 	volatile sig_atomic_t *stop_requested; /* set (by a signal handler) to detach */
 	bool detaching;        /* every thread was asked to stop */
 	uint64_t syscall_stops, pins_made, restarts, stale_faults;
@@ -97,12 +106,14 @@ void tpo_tr_emit_region(tpo_tracer *t, int tid, const tpo_region *r);
 void tpo_tr_emit_unmap(tpo_tracer *t, int tid, uint64_t s, uint64_t e);
 void tpo_tr_record_access(tpo_tracer *t, tpo_thread *th, uint64_t page, uint64_t ip,
                           const uint64_t *chain, uint32_t depth);
-/* Waiting for stops (events.c): begin blocks SIGCHLD (saving the mask) and sets the trace's
- * maximum chunk age; next_status is tpo_remote_next_status, but writes the pending events if
- * the program leaves us waiting past their due time; end restores the mask. */
-void tpo_tr_wait_begin(tpo_tracer *t, sigset_t *saved);
-int tpo_tr_next_status(tpo_tracer *t, int *status);
-void tpo_tr_wait_end(const sigset_t *saved);
+/* The flusher (flusher.c): a thread that writes the trace's pending events once they are half a
+ * second old, so a SIGKILLed tracer loses at most that much even while the program runs without
+ * faulting. Between start and stop, the writer is used only between lock and unlock; unlock
+ * hands over (into *err, replacing what is there) the error of a write the flusher made. */
+void tpo_flusher_start(tpo_tracer *t);
+void tpo_flusher_lock(tpo_tracer *t);
+void tpo_flusher_unlock(tpo_tracer *t, GError **err);
+void tpo_flusher_stop(tpo_tracer *t);
 
 /* the address-space model (proc.c) */
 tpo_proc *tpo_proc_new(tpo_tracer *t, int pid);
