@@ -8,3 +8,6 @@ set_tests_properties(test_far PROPERTIES TIMEOUT 300
 add_test(NAME far_memserver_cli
   COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/memserver_cli.sh $<TARGET_FILE:3po-memserver>)
 set_tests_properties(far_memserver_cli PROPERTIES TIMEOUT 60)
+add_test(NAME far_memserver_emfile
+  COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/integration/memserver_emfile.py $<TARGET_FILE:3po-memserver>)
+set_tests_properties(far_memserver_emfile PROPERTIES TIMEOUT 60)

@@ -30,6 +30,7 @@ typedef struct tpo_trace_result {
 	bool launched;           /* the program was started (exec succeeded) */
 	int exec_errno;          /* why exec failed, when it did */
 	bool detached;           /* attach mode: we let go of a still running program */
+	bool killed;             /* the tracer killed the program after a fatal error (err says which) */
 	tpo_trace_footer footer;
 	uint64_t syscall_stops, pins, restarts, stale_faults;
 	uint64_t regions_traced;

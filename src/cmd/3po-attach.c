@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include "tpo/tracer.h"
+#include "attach_guard.h"
 
 #define DEFAULT_MICROSET 64
 
@@ -33,9 +34,17 @@ static void usage(FILE *f)
 	        "  -v, --verbose          more detail in the summary\n"
 	        "  -h, --help             this help\n"
 	        "\n"
+	        "The tracing runs in a child process named 3po-tracer (in a process group of its own);\n"
+	        "3po-attach waits for it and passes SIGINT, SIGTERM and SIGHUP on. A SIGKILL to\n"
+	        "3po-attach (kill -9, timeout -s KILL) is safe: 3po-tracer then detaches cleanly. A\n"
+	        "SIGKILL to 3po-tracer itself is not: the kernel lets go of the process with its traced\n"
+	        "pages still shut, and its next touch of one kills it with SIGSEGV. Stop tracing with\n"
+	        "Ctrl-C, SIGTERM or SIGHUP to 3po-attach, or --duration.\n"
+	        "\n"
 	        "Exit status: 0 when the trace was written (whether we detached or the process exited),\n"
 	        "1 if attaching or writing failed (no such process, permission denied, already traced,\n"
-	        "a zombie, our own pid), 2 for a bad command line.\n"
+	        "a zombie, our own pid, the process at vm.max_map_count: it is then detached), 2 for a\n"
+	        "bad command line, 128+N if 3po-tracer was killed by signal N.\n"
 	        "Example: 3po-attach -d 2 -o m.3pt $(pgrep matmul)\n",
 	        DEFAULT_MICROSET);
 }
@@ -114,6 +123,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "3po-attach: '%s' is not a process id\n", argv[optind]);
 		return 2;
 	}
+	int guarded = attach_guard((int)pid);
+	if (guarded >= 0)
+		return guarded; /* the guardian: the child traced and has ended */
 	char *def = NULL;
 	if (!output)
 		output = def = g_strdup_printf("attach-%ld.3pt", pid);

@@ -1,7 +1,7 @@
 /* 3po-memserver — holds far memory pages for 3PO runtimes on other hosts (or processes): the
  * server end of the tcp:// far memory (protocol: src/far/far_tcp.c,
  * docs/memserver-protocol.md). One poll loop serves every client; each connection has its own
- * pages, freed when it closes. */
+ * pages, freed when it closes. Out of descriptors, it stops accepting until a client leaves. */
 #define _GNU_SOURCE
 #include "../far/far_proto.h"
 
@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -28,7 +29,8 @@ static const char usage_text[] =
 "Holds far memory pages for 3PO runtimes: they reach it with the far memory URI\n"
 "tcp://HOST:PORT. Each connection has its own pages; they are freed when it closes. Prints\n"
 "\"listening on HOST:PORT\" on standard output once ready, and one line per connection on\n"
-"standard error. Stops cleanly on SIGINT or SIGTERM.\n"
+"standard error. Out of file descriptors, it says so once and leaves new connections\n"
+"waiting until a client leaves. Stops cleanly on SIGINT or SIGTERM.\n"
 "\n"
 "Options:\n"
 "  -l, --listen HOST:PORT  address to listen on (default 127.0.0.1:7077); HOST is a name or\n"
@@ -267,7 +269,29 @@ static void client_run(client *c)
 	}
 }
 
-static void accept_clients(int lfd, GPtrArray *clients)
+/* Out of descriptors or memory for a new connection: accept cannot succeed until something is
+ * freed, and the listening socket stays readable meanwhile. */
+static bool accept_starved(int err)
+{
+	return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+}
+
+/* Logs, once per shortage, why new connections wait. */
+static void log_starved(int err)
+{
+	struct rlimit rl;
+	if (err == EMFILE && getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		fprintf(stderr, "3po-memserver: cannot accept connections: %s (ulimit -n %llu); new "
+			"connections wait until a client leaves\n", g_strerror(err),
+			(unsigned long long)rl.rlim_cur);
+	else
+		fprintf(stderr, "3po-memserver: cannot accept connections: %s; new connections wait "
+			"until a client leaves\n", g_strerror(err));
+}
+
+/* Accepts every connection waiting. Returns false when it ran out of descriptors or memory
+ * (the caller stops polling the listening socket for a while), true otherwise. */
+static bool accept_clients(int lfd, GPtrArray *clients, bool *starved_logged)
 {
 	static unsigned next_id = 1;
 	for (;;) {
@@ -277,10 +301,19 @@ static void accept_clients(int lfd, GPtrArray *clients)
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
+			if (accept_starved(errno)) {
+				if (!*starved_logged)
+					log_starved(errno);
+				*starved_logged = true;
+				return false;
+			}
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
 				fprintf(stderr, "3po-memserver: accept: %s\n", g_strerror(errno));
-			return;
+			return true;
 		}
+		if (*starved_logged)
+			fprintf(stderr, "3po-memserver: accepting connections again\n");
+		*starved_logged = false;
 		int one = 1;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 		client *c = g_new0(client, 1);
@@ -332,13 +365,18 @@ static int listen_on(const char *host, const char *port, const char *arg)
 	return fd;
 }
 
+/* While accept is starved the listening socket is left out of the poll until a client leaves,
+ * or for this long (the shortage may be the system's, not ours). */
+#define ACCEPT_BACKOFF_MS 500
+
 static void serve(int lfd, const sigset_t *unblocked)
 {
 	GPtrArray *clients = g_ptr_array_new();
 	GArray *fds = g_array_new(FALSE, FALSE, sizeof(struct pollfd));
+	bool accepting = true, starved_logged = false;
 	while (!S.stop) {
 		g_array_set_size(fds, 0);
-		struct pollfd p = { .fd = lfd, .events = POLLIN };
+		struct pollfd p = { .fd = lfd, .events = accepting ? POLLIN : 0 };
 		g_array_append_val(fds, p);
 		for (guint i = 0; i < clients->len; i++) {
 			client *c = clients->pdata[i];
@@ -347,7 +385,10 @@ static void serve(int lfd, const sigset_t *unblocked)
 				   (tpo_fifo_len(&c->tx) ? POLLOUT : 0);
 			g_array_append_val(fds, p);
 		}
-		int n = ppoll((struct pollfd *)fds->data, fds->len, NULL, unblocked);
+		struct timespec backoff = { 0, ACCEPT_BACKOFF_MS * 1000000L };
+		int n = ppoll((struct pollfd *)fds->data, fds->len, accepting ? NULL : &backoff, unblocked);
+		if (n == 0)
+			accepting = true; /* the back-off is over: try again */
 		if (n < 0) {
 			if (errno != EINTR) {
 				fprintf(stderr, "3po-memserver: poll: %s\n", g_strerror(errno));
@@ -366,12 +407,13 @@ static void serve(int lfd, const sigset_t *unblocked)
 			client_run(c);
 		}
 		if (g_array_index(fds, struct pollfd, 0).revents & POLLIN)
-			accept_clients(lfd, clients);
+			accepting = accept_clients(lfd, clients, &starved_logged);
 		for (guint i = clients->len; i-- > 0;) {
 			client *c = clients->pdata[i];
 			if (c->dead) {
 				client_free(c);
 				g_ptr_array_remove_index(clients, i);
+				accepting = true; /* a descriptor is free again */
 			}
 		}
 	}

@@ -22,9 +22,10 @@ static void usage(FILE *f)
 	        "Run PROG under the 3PO tracer and record, in order, the pages of memory it touches.\n"
 	        "\n"
 	        "PROG's stdin, stdout, stderr, environment, signals and exit status are its own;\n"
-	        "3po-run exits with PROG's status (128+N if PROG was killed by signal N).\n"
-	        "If the trace cannot be written (a full disk), tracing stops there: PROG runs on\n"
-	        "untraced to its own end, and 3po-run exits 1 with a one-line error.\n"
+	        "3po-run exits with PROG's status (128+N if PROG was killed by signal N). If tracing\n"
+	        "cannot go on (PROG at vm.max_map_count), PROG is killed and 3po-run exits 1 after one\n"
+	        "line saying why. If the trace cannot be written (a full disk), tracing stops there:\n"
+	        "PROG runs on untraced to its own end, and 3po-run exits 1 with a one-line error.\n"
 	        "\n"
 	        "Options:\n"
 	        "  -o, --output FILE    write the trace to FILE (default: PROG's base name + .3pt)\n"
@@ -153,7 +154,7 @@ int main(int argc, char **argv)
 		g_free(def);
 		if (res.exec_errno)
 			return res.exec_errno == ENOENT ? 127 : 126;
-		return 1;
+		return 1; /* a failed trace, or PROG killed because tracing could not go on */
 	}
 	if (opt.verbose)
 		summary(&res, output, opt.verbose);

@@ -53,6 +53,13 @@ static void install_handlers(double duration)
 	deadline_ns = duration > 0 ? tpo_now_ns() + (uint64_t)(duration * 1e9) : 0;
 	struct itimerval it = {{0, 100000}, {0, 100000}}; /* wakes waitpid to look at the flag */
 	setitimer(ITIMER_REAL, &it, NULL);
+	/* 3po-attach's guardian (src/cmd/attach_guard.c) starts us with them blocked */
+	sigset_t stops;
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGINT);
+	sigaddset(&stops, SIGTERM);
+	sigaddset(&stops, SIGHUP);
+	sigprocmask(SIG_UNBLOCK, &stops, NULL);
 }
 
 static void remove_handlers(void)
@@ -293,17 +300,21 @@ gboolean tpo_trace_attach(const tpo_trace_options *opt, int pid, double duration
 	memset(res, 0, sizeof *res);
 	if (!check_target(pid, err))
 		return FALSE;
+	/* from here on a stop signal, even one during set-up, ends in a clean detach */
+	stop_flag = 0;
+	install_handlers(duration);
 	GArray *tids = g_array_new(FALSE, FALSE, sizeof(int));
 	if (!seize_all(pid, tids, err)) {
 		for (guint i = 0; i < tids->len; i++)
 			ptrace(PTRACE_DETACH, g_array_index(tids, int, i), 0, 0);
 		g_array_free(tids, TRUE);
+		remove_handlers();
 		return FALSE;
 	}
 	tpo_tracer t;
 	tpo_tr_init(&t, opt);
 	t.main_pid = pid;
-	stop_flag = 0;
+	t.attached = true;
 	t.stop_requested = &stop_flag;
 	tpo_proc *p = tpo_proc_new(&t, pid);
 	p->main = true;
@@ -349,18 +360,17 @@ gboolean tpo_trace_attach(const tpo_trace_options *opt, int pid, double duration
 	if (!ok && !(err && *err))
 		fail(err, "cannot set up tracing in process %d", pid);
 	if (ok) {
-		install_handlers(duration);
 		GHashTableIter it;
 		gpointer v;
 		g_hash_table_iter_init(&it, t.threads);
 		while (g_hash_table_iter_next(&it, NULL, &v))
 			tpo_tr_resume(v, 0);
 		tpo_tr_event_loop(&t);
-		remove_handlers();
 	} else {
 		stop_flag = 1;
 		t.detaching = true;
 	}
+	remove_handlers();
 	bool detached = g_hash_table_size(t.threads) > 0;
 	if (detached)
 		detach_all(&t);

@@ -162,11 +162,12 @@ gboolean tpo_trace_launch(const tpo_trace_options *opt, tpo_trace_result *res, G
 	tpo_tr_event_loop(&t);
 	if (g_hash_table_size(t.threads)) {
 		/* the trace could not be written: the program runs on untraced, as it would have
-		 * without us, and we wait for it (still passing signals on) */
+		 * without us, and we wait for it (still passing signals on); or, killed because
+		 * tracing could not go on (maplimit.c), it is dying */
 		tpo_tr_detach_all(&t);
-		if (cpu >= 0)
+		if (cpu >= 0 && !t.killed)
 			unpin_all(pid, &orig);
-		res->detached = true;
+		res->detached = !t.killed;
 		int st = 0;
 		pid_t r = 0;
 		while (!t.main_done && (r = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
@@ -182,6 +183,7 @@ gboolean tpo_trace_launch(const tpo_trace_options *opt, tpo_trace_result *res, G
 	res->launched = got != (ssize_t)sizeof e;
 	res->exec_errno = res->launched ? 0 : e;
 	res->status = t.main_status;
+	res->killed = t.killed;
 	t.tot.end_reason = WIFSIGNALED(t.main_status) ? TPO_END_KILLED : TPO_END_EXITED;
 	if (t.error)
 		t.tot.end_reason = TPO_END_ERROR;

@@ -1,6 +1,8 @@
 /* ops.c — builds batches of in-target system calls and encodes them as straight-line x86-64 code:
- * per call, `mov $imm64, %reg` for each argument, `mov $nr, %eax`, `syscall`; then `int3`. The
- * code uses no stack and no flags, so it can run in any thread at any stop. */
+ * per call, `mov $imm64, %reg` for each argument, `mov $nr, %eax`, `syscall`; then `int3`. After
+ * an mprotect, a failure (negative %rax) is kept in %r12 and its address in %r13, so the tracer
+ * sees at the int3 whether a protection change failed (remote.c). The code uses no stack and only
+ * registers the tracer puts back, so it can run in any thread at any stop. */
 #include "tracer/ops.h"
 
 #include <string.h>
@@ -50,9 +52,12 @@ static const uint8_t mov_imm64[6][2] = {
 	{0x48, 0xbf}, {0x48, 0xbe}, {0x48, 0xba}, {0x49, 0xba}, {0x49, 0xb8}, {0x49, 0xb9},
 };
 
+/* test %rax,%rax; jns 1f; mov %rax,%r12; mov %rdi,%r13; 1: */
+static const uint8_t keep_failure[] = {0x48, 0x85, 0xc0, 0x79, 0x06, 0x49, 0x89, 0xc4, 0x49, 0x89, 0xfd};
+
 static size_t op_size(const tpo_op *op)
 {
-	return (size_t)op->nargs * 10 + 5 + 2;
+	return (size_t)op->nargs * 10 + 5 + 2 + (op->nr == SYS_mprotect ? sizeof keep_failure : 0);
 }
 
 guint tpo_ops_encode(const tpo_ops *o, guint first, uint8_t *buf, size_t cap, size_t *len)
@@ -75,6 +80,10 @@ guint tpo_ops_encode(const tpo_ops *o, guint first, uint8_t *buf, size_t cap, si
 		n += 4;
 		buf[n++] = 0x0f; /* syscall */
 		buf[n++] = 0x05;
+		if (op->nr == SYS_mprotect) {
+			memcpy(buf + n, keep_failure, sizeof keep_failure);
+			n += sizeof keep_failure;
+		}
 	}
 	buf[n++] = 0xcc; /* int3 */
 	*len = n;

@@ -66,8 +66,8 @@ static void stash(tpo_remote_status *st, int sig)
 		st->stashed[st->nstashed++] = sig;
 }
 
-/* Continues tid until it stops on the int3 at `trap` (rip == trap + 1). */
-static bool wait_trap(int tid, uint64_t trap, tpo_remote_status *st)
+/* Continues tid until it stops on the int3 at `trap` (rip == trap + 1); *at gets its registers. */
+static bool wait_trap(int tid, uint64_t trap, tpo_remote_status *st, struct user_regs_struct *at)
 {
 	if (ptrace(PTRACE_CONT, tid, 0, 0) < 0)
 		return false;
@@ -98,10 +98,9 @@ static bool wait_trap(int tid, uint64_t trap, tpo_remote_status *st)
 		int sig = WSTOPSIG(status);
 		int event = status >> 16;
 		if (sig == SIGTRAP && event == 0) {
-			struct user_regs_struct regs;
-			if (ptrace(PTRACE_GETREGS, tid, 0, &regs) < 0)
+			if (ptrace(PTRACE_GETREGS, tid, 0, at) < 0)
 				return false;
-			if (regs.rip == trap + 1)
+			if (at->rip == trap + 1)
 				return true;
 			stash(st, sig); /* a SIGTRAP of the program's own */
 		} else if (event == 0 && sig != (SIGTRAP | 0x80)) {
@@ -142,17 +141,18 @@ bool tpo_remote_run(int tid, int memfd, uint64_t code, size_t code_cap, const tp
 		struct user_regs_struct r = *regs;
 		r.rip = code;
 		r.orig_rax = (uint64_t)-1; /* no syscall restart games with our rip */
+		r.r12 = r.r13 = 0;         /* where a failed mprotect leaves its error and address */
 		if (ptrace(PTRACE_SETREGS, tid, 0, &r) < 0)
 			return false;
-		if (!wait_trap(tid, code + len - 1, st))
+		if (!wait_trap(tid, code + len - 1, st, &r))
 			return false;
+		if (r.r12) {
+			st->prot_errno = -(int)(int64_t)r.r12;
+			st->prot_addr = r.r13;
+		}
+		if (last_rax)
+			*last_rax = r.rax;
 	} while (done < ops->v->len);
-	if (last_rax) {
-		struct user_regs_struct r;
-		if (ptrace(PTRACE_GETREGS, tid, 0, &r) < 0)
-			return false;
-		*last_rax = r.rax;
-	}
 	return ptrace(PTRACE_SETREGS, tid, 0, resume) == 0;
 }
 

@@ -37,6 +37,8 @@ typedef struct tpo_remote_status {
 	bool gone;         /* the tracee died; *exit_status holds its wait status */
 	int exit_status;
 	bool interrupted;  /* a PTRACE_INTERRUPT stop was passed over meanwhile */
+	int prot_errno;    /* an mprotect of the batch failed with this errno (the last one), or 0 */
+	uint64_t prot_addr; /* ... at this address */
 	GQueue *deferred;  /* where stops of other threads seen meanwhile go (tpo_deferred), or NULL */
 } tpo_remote_status;
 

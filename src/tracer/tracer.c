@@ -65,6 +65,8 @@ bool tpo_tr_run_ops(tpo_tracer *t, tpo_thread *th, const tpo_ops *ops,
 	tpo_remote_status st = {.deferred = &t->deferred};
 	bool ok = tpo_remote_run(th->tid, th->proc->memfd, th->proc->scratch, TPO_SCRATCH_CODE, ops,
 	                         regs, resume, NULL, &st);
+	if (st.prot_errno)
+		tpo_tr_protect_failed(t, th->proc, st.prot_errno, st.prot_addr);
 	for (int i = 0; i < st.nstashed; i++) {
 		if (!th->pending_sig)
 			th->pending_sig = st.stashed[i];

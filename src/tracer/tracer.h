@@ -91,6 +91,9 @@ typedef struct tpo_tracer {
 	} flusher;
 	volatile sig_atomic_t *stop_requested; /* set (by a signal handler) to detach */
 	bool detaching;        /* every thread was asked to stop */
+	bool attached;         /* 3po-attach: the program was running before us and must outlive us */
+	bool map_limit_hit;    /* a protection change failed at vm.max_map_count (maplimit.c) */
+	bool killed;           /* we killed the program after a fatal error */
 	uint64_t syscall_stops, pins_made, restarts, stale_faults;
 } tpo_tracer;
 
@@ -152,6 +155,10 @@ void tpo_tr_remove_scratch(int tid, tpo_proc *p, const struct user_regs_struct *
 /* running a batch in a stopped thread, then leaving it stopped with regs (tracer.c) */
 bool tpo_tr_run_ops(tpo_tracer *t, tpo_thread *th, const tpo_ops *ops,
                     const struct user_regs_struct *regs, const struct user_regs_struct *resume);
+
+/* maplimit.c: one of our mprotects failed with err at addr; at vm.max_map_count, the run ends
+ * (t->error set; 3po-run kills the program, 3po-attach detaches). */
+void tpo_tr_protect_failed(tpo_tracer *t, tpo_proc *p, int err, uint64_t addr);
 
 /* the program's own SIGSEGV action (sigsegv.c) */
 void tpo_segv_syscall_entry(tpo_thread *th);

@@ -1,7 +1,10 @@
 /* test_microset.c — Check tests of the microset logic (src/tracer/proc.c: which traced pages are
  * open, and the mprotect batches that flush, pin, unpin and resync them) and of the batch encoder
  * (src/tracer/ops.c), whose machine code is run here for real. */
+#define _GNU_SOURCE
 #include <check.h>
+#include <errno.h>
+#include <ucontext.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <signal.h>
@@ -195,6 +198,58 @@ START_TEST(encoded_batch_runs)
 }
 END_TEST
 
+static uint64_t trap_r12, trap_r13;
+static void on_trap_regs(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)si;
+	trap_r12 = (uint64_t)((ucontext_t *)uc)->uc_mcontext.gregs[REG_R12];
+	trap_r13 = (uint64_t)((ucontext_t *)uc)->uc_mcontext.gregs[REG_R13];
+	siglongjmp(trap_jb, 1);
+}
+
+START_TEST(encoded_batch_keeps_a_failed_mprotect)
+{
+	/* an mprotect of an unmapped page fails (ENOMEM); the batch goes on (the next mprotect
+	 * works) and leaves at its int3 the error in %r12 and the failed address in %r13 */
+	uint8_t *code = mmap(NULL, PG, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *page = mmap(NULL, 2 * PG, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	munmap(page + PG, PG); /* a hole, nothing mapped there meanwhile */
+	uint64_t gone = (uint64_t)(uintptr_t)page + PG;
+	tpo_ops_protect(&ops, gone, gone + PG, PROT_READ);
+	tpo_ops_protect(&ops, (uint64_t)(uintptr_t)page, (uint64_t)(uintptr_t)page + PG, PROT_NONE);
+	uint64_t a[3] = {(uint64_t)(uintptr_t)page, PG, PROT_READ};
+	tpo_ops_syscall(&ops, SYS_mprotect, 3, a);
+	ck_assert_uint_eq(ops.v->len, 3);
+	size_t len;
+	ck_assert_uint_eq(tpo_ops_encode(&ops, 0, code, PG, &len), 3);
+	struct sigaction sa = {.sa_sigaction = on_trap_regs, .sa_flags = SA_SIGINFO}, old;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTRAP, &sa, &old);
+	trap_r12 = trap_r13 = 1;
+	if (!sigsetjmp(trap_jb, 1))
+		__asm__ volatile("xor %%r12d, %%r12d\n\txor %%r13d, %%r13d\n\tcall *%0"
+		                 : : "r"(code) : "r12", "r13", "memory");
+	sigaction(SIGTRAP, &old, NULL);
+	ck_assert_int_eq((int64_t)trap_r12, -ENOMEM);
+	ck_assert_uint_eq(trap_r13, gone);
+	ck_assert_int_eq(page[0], 0); /* the mprotects after the failure ran: readable again */
+	/* a batch in which nothing fails leaves %r12 as it found it: zero */
+	tpo_ops_reset(&ops);
+	tpo_ops_protect(&ops, (uint64_t)(uintptr_t)page, (uint64_t)(uintptr_t)page + PG, RW);
+	tpo_ops_encode(&ops, 0, code, PG, &len);
+	sigaction(SIGTRAP, &sa, &old);
+	if (!sigsetjmp(trap_jb, 1))
+		__asm__ volatile("xor %%r12d, %%r12d\n\txor %%r13d, %%r13d\n\tcall *%0"
+		                 : : "r"(code) : "r12", "r13", "memory");
+	sigaction(SIGTRAP, &old, NULL);
+	ck_assert_uint_eq(trap_r12, 0);
+	page[0] = 1;
+	munmap(page, PG);
+	munmap(code, PG);
+}
+END_TEST
+
 START_TEST(encoder_splits_long_batches)
 {
 	for (int i = 0; i < 100; i++)
@@ -223,6 +278,7 @@ int main(void)
 	tcase_add_test(tc, forget_and_move);
 	tcase_add_test(tc, untrace_restores_program_protection);
 	tcase_add_test(tc, encoded_batch_runs);
+	tcase_add_test(tc, encoded_batch_keeps_a_failed_mprotect);
 	tcase_add_test(tc, encoder_splits_long_batches);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
