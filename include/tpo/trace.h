@@ -95,7 +95,9 @@ typedef struct tpo_trace_footer {
 } tpo_trace_footer;
 
 /* Writer. Events are buffered into chunks; a chunk is written (with its length and CRC) when it
- * is full or on tpo_trace_writer_flush, so a killed writer leaves every complete chunk readable. */
+ * is full, on tpo_trace_writer_flush, or once old (tpo_trace_writer_set_max_age), so a killed
+ * writer leaves every complete chunk readable. A failed write cuts the file back to its last
+ * complete chunk. Not thread-safe: a caller that flushes from another thread locks around it. */
 typedef struct tpo_trace_writer tpo_trace_writer;
 
 tpo_trace_writer *tpo_trace_writer_open(const char *path, const tpo_trace_header *h, GError **err);
