@@ -3,7 +3,7 @@
 set(HZ ${CMAKE_CURRENT_SOURCE_DIR}/hazards)
 set(IT ${CMAKE_CURRENT_SOURCE_DIR}/integration)
 foreach(name sys_buffers own_memory own_segv crash signals threads fork_exec altstack page_sequence long_runner
-             detach_churn map_count)
+             detach_churn map_count fill_trace sys_pages)
   add_executable(hz_${name} ${HZ}/${name}.c)
   target_compile_options(hz_${name} PRIVATE -O1)
   target_link_libraries(hz_${name} PRIVATE pthread)
@@ -30,7 +30,12 @@ tpo_hazard(abort ${TB}/hz_altstack abort)
 tpo_hazard(shell_pipeline /bin/sh -c "seq 1 2000 | sort -r | head -3; ls / >/dev/null")
 add_test(NAME hazard_matmul_threads COMMAND ${IT}/compare.sh ${BIN} -- ${BIN}/matmul -n 128 -t 3)
 add_test(NAME hazard_matmul_threads_m1 COMMAND ${IT}/compare.sh ${BIN} --microset 1 -- ${BIN}/matmul -n 32 -t 3)
-add_test(NAME tracer_page_sequence COMMAND ${IT}/page_sequence.sh ${BIN} ${TB}/hz_page_sequence)
+foreach(n 1 2 4)
+  add_test(NAME tracer_page_sequence_m${n} COMMAND ${IT}/page_sequence.sh ${BIN} ${TB}/hz_page_sequence ${n})
+endforeach()
+foreach(n 1 64)
+  add_test(NAME tracer_sys_pages_m${n} COMMAND ${IT}/sys_pages.sh ${BIN} ${TB}/hz_sys_pages ${n})
+endforeach()
 add_test(NAME tracer_matmul COMMAND ${IT}/matmul_trace.sh ${BIN} -n 256)
 add_test(NAME tracer_cli COMMAND ${IT}/cli.sh ${BIN})
 add_test(NAME tracer_attach COMMAND ${IT}/attach.sh ${BIN} ${TB}/hz_long_runner)
@@ -38,6 +43,8 @@ add_test(NAME tracer_attach_churn COMMAND ${IT}/attach_churn.sh ${BIN} ${TB}/hz_
 add_test(NAME tracer_attach_churn_faults COMMAND ${IT}/attach_churn.sh ${BIN} ${TB}/hz_detach_churn faults)
 add_test(NAME tracer_interrupt COMMAND ${IT}/interrupt.sh ${BIN} ${TB}/hz_long_runner)
 add_test(NAME tracer_top COMMAND ${IT}/top.sh ${BIN})
+add_test(NAME tracer_trace_write COMMAND ${IT}/trace_write.sh ${BIN} ${TB}/hz_fill_trace ${TB}/hz_long_runner)
+set_tests_properties(tracer_trace_write PROPERTIES SKIP_RETURN_CODE 77)
 
 
 # Check unit tests of the tracer's internals (private headers under src/).

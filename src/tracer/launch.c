@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/personality.h>
 #include <sys/ptrace.h>
@@ -78,6 +79,21 @@ static int pick_cpu(void)
 	return -1;
 }
 
+/* The program runs on untraced (a trace write failed): give every thread of it back the CPU
+ * affinity it would have had, the one we had before pinning ourselves. */
+static void unpin_all(int pid, const cpu_set_t *orig)
+{
+	char dir[64];
+	snprintf(dir, sizeof dir, "/proc/%d/task", pid);
+	GDir *d = g_dir_open(dir, 0, NULL);
+	if (!d)
+		return;
+	const char *name;
+	while ((name = g_dir_read_name(d)))
+		sched_setaffinity(atoi(name), sizeof *orig, orig);
+	g_dir_close(d);
+}
+
 static void pin_to(int pid, int cpu)
 {
 	cpu_set_t set;
@@ -97,7 +113,8 @@ gboolean tpo_trace_launch(const tpo_trace_options *opt, tpo_trace_result *res, G
 		g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_IO, "pipe: %s", g_strerror(errno));
 		return FALSE;
 	}
-	int cpu = opt->pin ? pick_cpu() : -1;
+	cpu_set_t orig;
+	int cpu = opt->pin && sched_getaffinity(0, sizeof orig, &orig) == 0 ? pick_cpu() : -1;
 	if (cpu >= 0)
 		pin_to(0, cpu);
 	pid_t pid = fork();
@@ -154,13 +171,27 @@ gboolean tpo_trace_launch(const tpo_trace_options *opt, tpo_trace_result *res, G
 	p->main = true;
 	tpo_tr_thread_new(&t, pid, p);
 	t.t0_ns = tpo_now_ns();
-	t.last_flush_ns = t.t0_ns;
 	tpo_launch_forward_signals(pid);
 	if (write(go[1], "g", 1) != 1) {
 		/* the child died before it could run: the loop reports its status */
 	}
 	close(go[1]);
 	tpo_tr_event_loop(&t);
+	if (g_hash_table_size(t.threads)) {
+		/* the trace could not be written: the program runs on untraced, as it would have
+		 * without us, and we wait for it (still passing signals on); or, killed because
+		 * tracing could not go on (maplimit.c), it is dying */
+		tpo_tr_detach_all(&t);
+		if (cpu >= 0 && !t.killed)
+			unpin_all(pid, &orig);
+		res->detached = !t.killed;
+		int st = 0;
+		pid_t r = 0;
+		while (!t.main_done && (r = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
+			;
+		if (!t.main_done && r == pid)
+			t.main_status = st;
+	}
 	tpo_launch_forward_signals(0);
 
 	int e = 0;
@@ -189,8 +220,11 @@ gboolean tpo_trace_launch(const tpo_trace_options *opt, tpo_trace_result *res, G
 	} else {
 		ok = tpo_trace_writer_close(t.w, &t.tot, err);
 	}
-	if (!res->launched && ok) {
-		g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_IO, "cannot run '%s': %s", opt->argv[0], g_strerror(e));
+	if (!res->launched) {
+		unlink(opt->output); /* nothing ran: no trace */
+		if (ok)
+			g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_IO, "cannot run '%s': %s", opt->argv[0],
+			            g_strerror(e));
 		ok = FALSE;
 	}
 	tpo_tr_free(&t);

@@ -332,11 +332,13 @@ static bool all_parked(tpo_tracer *t)
 
 void tpo_tr_event_loop(tpo_tracer *t)
 {
+	tpo_flusher_start(t);
 	while (g_hash_table_size(t->threads)) {
-		if (t->stop_requested && *t->stop_requested && !t->detaching)
+		/* asked to stop (3po-attach), or the trace cannot be written: let the program go */
+		if (!t->detaching && ((t->stop_requested && *t->stop_requested) || t->error))
 			start_detach(t);
 		if (t->detaching && all_parked(t))
-			return;
+			break;
 		int status;
 		pid_t tid = tpo_remote_next_status(&t->deferred, &status);
 		if (tid < 0) {
@@ -357,6 +359,7 @@ void tpo_tr_event_loop(tpo_tracer *t)
 		if (WIFSTOPPED(status))
 			handle_stop(t, th, status);
 	}
+	tpo_flusher_stop(t);
 }
 
 

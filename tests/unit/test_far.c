@@ -245,11 +245,13 @@ START_TEST(test_not_a_memserver)
 	g_clear_error(&err);
 	waitpid(pid, NULL, 0);
 
-	pid = fake_server(NULL, uri, sizeof uri); /* silent: bounded by the hello timeout */
+	pid = fake_server(NULL, uri, sizeof uri); /* silent: given up at the 5 s hello timeout */
 	double t0 = now_s();
 	ck_assert(!tpo_far_open(uri, NULL, &err));
+	double t = now_s() - t0;
 	ck_assert_msg(g_error_matches(err, TPO_FAR_ERROR, TPO_FAR_ERROR_CONNECT), "%s", err->message);
-	ck_assert_msg(now_s() - t0 < 20, "open took %g s", now_s() - t0);
+	ck_assert_msg(strstr(err->message, "within 5 s"), "%s", err->message);
+	ck_assert_msg(t >= 5 && t < 7, "open took %g s, not the 5 s hello timeout", t);
 	g_clear_error(&err);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
@@ -294,21 +296,32 @@ START_TEST(test_local_ordering)
 }
 END_TEST
 
-/* 100 reads at 1 Gbit/s are bandwidth-bound: at least 100 page transfers. */
+/* Checks a time t (and the time waited) against the link's model: t at least `model` seconds
+ * (the reads cannot arrive sooner), under twice that (a link counting any page or latency twice
+ * would take that long; twice 0.3 s leaves room for a busy machine's scheduling), and most of
+ * it spent waiting for the link. */
+static void check_link_time(tpo_far *f, double t, double model)
+{
+	uint64_t wait = tpo_far_get_stats(f)->wait_ns;
+	ck_assert_msg(t >= model && t < 2 * model, "took %g s, the link's model %g s", t, model);
+	ck_assert_msg(wait >= (uint64_t)(model / 2 * 1e9) && wait <= (uint64_t)(t * 1e9) + 1,
+		      "waited %g s of %g s", wait / 1e9, t);
+}
+
+/* 100 reads at 10 Mbit/s are bandwidth-bound: 100 page transfers (0.33 s) and the latency. */
 START_TEST(test_local_bandwidth)
 {
-	tpo_far *f = open_ok("local", 1e-6, 1e9);
+	tpo_far *f = open_ok("local", 1e-6, 10e6);
 	double t = read_hundred(f);
-	ck_assert_msg(t >= 100 * TPO_FAR_PAGE * 8 / 1e9, "took %g s", t);
-	ck_assert_uint_le(tpo_far_get_stats(f)->wait_ns, (uint64_t)(t * 1e9) + 1);
+	check_link_time(f, t, 100 * TPO_FAR_PAGE * 8 / 10e6 + 1e-6);
 	tpo_far_close(f);
 }
 END_TEST
 
-/* One read at 1 ms latency takes 1 ms; read_done(wait=false) does not wait for it. */
+/* One read at 300 ms latency takes 300 ms; read_done(wait=false) does not wait for it. */
 START_TEST(test_local_latency)
 {
-	tpo_far *f = open_ok("local", 1e-3, 100e9);
+	tpo_far *f = open_ok("local", 0.3, 100e9);
 	unsigned char p[TPO_FAR_PAGE];
 	uint64_t key;
 	double t0 = now_s();
@@ -317,35 +330,34 @@ START_TEST(test_local_latency)
 	ck_assert_uint_eq(tpo_far_reads_pending(f), 1);
 	done_ok(f, 5, p);
 	double t = now_s() - t0;
-	ck_assert_msg(t >= 1e-3, "took %g s", t);
-	ck_assert_uint_le(tpo_far_get_stats(f)->wait_ns, (uint64_t)(t * 1e9) + 1);
+	check_link_time(f, t, 0.3 + TPO_FAR_PAGE * 8 / 100e9);
 	tpo_far_close(f);
 }
 END_TEST
 
-/* 100 reads at 50 ms latency pipeline: about 50 ms in all, far from 100 x 50 ms. */
+/* 100 reads at 300 ms latency pipeline: 300 ms in all (and 100 transfers of 0.33 us), where
+ * one after the other they would take 30 s. */
 START_TEST(test_local_pipelined)
 {
-	tpo_far *f = open_ok("local", 50e-3, 100e9);
+	tpo_far *f = open_ok("local", 0.3, 100e9);
 	double t = read_hundred(f);
-	ck_assert_msg(t >= 50e-3 && t < 2.5, "100 pipelined reads took %g s", t);
-	ck_assert_uint_gt(tpo_far_get_stats(f)->wait_ns, 0);
-	ck_assert_uint_le(tpo_far_get_stats(f)->wait_ns, (uint64_t)(t * 1e9) + 1);
+	check_link_time(f, t, 0.3 + 100 * TPO_FAR_PAGE * 8 / 100e9);
 	tpo_far_close(f);
 }
 END_TEST
 
-/* Writes do not block and use the other direction of the link: 100 writes on a 1 Mbit/s link
- * (3.3 s of link time) return at once, and a read after them takes one page's time (33 ms). */
+/* Writes do not block and use the other direction of the link: 100 writes on a 100 kbit/s link
+ * (33 s of link time) return in less than one page's transfer (0.33 s), and a read after them
+ * takes one page's transfer and the latency, as if no write were in flight. */
 START_TEST(test_local_writes_do_not_block)
 {
-	tpo_far *f = open_ok("local", 1e-3, 1e6);
+	tpo_far *f = open_ok("local", 1e-3, 100e3);
 	unsigned char p[TPO_FAR_PAGE];
 	double t0 = now_s();
 	for (uint64_t k = 0; k < 100; k++)
 		write_ok(f, k, 1);
 	double t = now_s() - t0;
-	ck_assert_msg(t < 1, "100 writes took %g s", t);
+	ck_assert_msg(t < TPO_FAR_PAGE * 8 / 100e3, "100 writes took %g s", t);
 	ck_assert_uint_eq(tpo_far_get_stats(f)->wait_ns, 0);
 	ck_assert_uint_eq(tpo_far_get_stats(f)->bytes_out, 100 * TPO_FAR_PAGE);
 	t0 = now_s();
@@ -353,7 +365,7 @@ START_TEST(test_local_writes_do_not_block)
 	done_ok(f, 99, p);
 	ck_assert(filled(p, 99, 1));
 	t = now_s() - t0;
-	ck_assert_msg(t >= TPO_FAR_PAGE * 8 / 1e6 && t < 1, "a read after the writes took %g s", t);
+	check_link_time(f, t, 1e-3 + TPO_FAR_PAGE * 8 / 100e3);
 	tpo_far_close(f);
 }
 END_TEST
@@ -606,7 +618,9 @@ START_TEST(test_tcp_server_killed)
 	ck_assert(WIFSIGNALED(status));
 	double t0 = now_s();
 	GError *err = collect_until_error(f, 1000);
-	ck_assert_msg(now_s() - t0 < 10, "took %g s to notice", now_s() - t0);
+	/* the kernel closes a killed process's sockets: the client sees it at once, not at its
+	 * 30 s no-progress timeout */
+	ck_assert_msg(now_s() - t0 < 2, "took %g s to notice", now_s() - t0);
 	ck_assert_msg(g_error_matches(err, TPO_FAR_ERROR, TPO_FAR_ERROR_LOST), "%s", err->message);
 	ck_assert_msg(strstr(err->message, "went away"), "%s", err->message);
 	ck_assert_msg(strstr(err->message, s.uri), "%s", err->message);
@@ -662,12 +676,32 @@ START_TEST(test_tcp_max_mem)
 }
 END_TEST
 
-/* IPv6 literal in brackets (skipped when the host has no IPv6 loopback). */
+/* Can this host listen on the IPv6 loopback (a kernel without IPv6, or with it disabled on lo,
+ * cannot)? Asked of the kernel directly, not of the server under test. */
+static bool host_has_ipv6_loopback(void)
+{
+	int s = socket(AF_INET6, SOCK_STREAM, 0);
+	if (s < 0)
+		return false;
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	bool ok = bind(s, (struct sockaddr *)&a, sizeof a) == 0;
+	close(s);
+	return ok;
+}
+
+/* IPv6 literal in brackets. Only a host that cannot listen on [::1] at all may have a server that
+ * does not start there (and then it must not). */
 START_TEST(test_tcp_ipv6)
 {
 	server s;
-	if (!server_start(&s, "[::1]:0", NULL, NULL))
+	bool v6 = host_has_ipv6_loopback();
+	bool started = server_start(&s, "[::1]:0", NULL, NULL);
+	if (!v6) {
+		ck_assert_msg(!started, "3po-memserver listens on [::1] where the kernel cannot");
+		fprintf(stderr, "test_tcp_ipv6: no IPv6 loopback on this host: nothing more to test\n");
 		return;
+	}
+	ck_assert_msg(started, "3po-memserver did not start on [::1]:0 (the host can listen there)");
 	ck_assert(strncmp(s.uri, "tcp://[::1]:", 12) == 0);
 	tpo_far *f = open_ok(s.uri, 0, 0);
 	check_round_trip(f);
