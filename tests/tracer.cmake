@@ -52,7 +52,11 @@ foreach(t regions microset)
   tpo_unit_test(test_${t} ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_${t}.c)
   target_include_directories(test_${t} PRIVATE ${PROJECT_SOURCE_DIR}/src)
 endforeach()
-add_test(NAME tracer_map_limit COMMAND ${IT}/map_limit.sh ${BIN} ${TB}/hz_map_count)
-set_tests_properties(tracer_map_limit PROPERTIES TIMEOUT 300)
+# Reaching the limit means 65,000 region-table insertions: 15-35 s here, over 100 s under ASan
+# (its memmove), so the sanitizer build leaves this one to the plain build, as it does rt_fft.
+if(NOT TPO_SANITIZE)
+  add_test(NAME tracer_map_limit COMMAND ${IT}/map_limit.sh ${BIN} ${TB}/hz_map_count)
+  set_tests_properties(tracer_map_limit PROPERTIES TIMEOUT 300)
+endif()
 add_test(NAME tracer_attach_sigkill COMMAND ${IT}/attach_sigkill.sh ${BIN} ${TB}/hz_long_runner)
 set_tests_properties(tracer_attach_sigkill PROPERTIES TIMEOUT 120)
