@@ -8,3 +8,7 @@ set_tests_properties(test_far PROPERTIES TIMEOUT 300
 add_test(NAME far_memserver_cli
   COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/memserver_cli.sh $<TARGET_FILE:3po-memserver>)
 set_tests_properties(far_memserver_cli PROPERTIES TIMEOUT 60)
+# The file:PATH backend on a real file under $TMPDIR.
+tpo_unit_test(test_far_file ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_far_file.c)
+target_link_libraries(test_far_file PRIVATE tpo_far)
+set_tests_properties(test_far_file PROPERTIES TIMEOUT 300)

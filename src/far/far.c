@@ -1,10 +1,11 @@
 /* far.c — the far-memory front door: tpo_far_open picks the backend from the URI ("local",
- * "tcp://HOST:PORT"), the public calls check for a lost store and keep the statistics, then
+ * "tcp://HOST:PORT", "file:PATH[?keep]"), the public calls check for a lost store and keep the statistics, then
  * call the backend. Also the helpers shared with 3po-memserver (far_proto.h). */
 #include "far_impl.h"
 #include "far_proto.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <string.h>
 #include <time.h>
 
@@ -41,6 +42,37 @@ void tpo_far_set_lost(tpo_far *f, GError *e, GError **err)
 		g_error_free(e);
 	if (err)
 		g_propagate_error(err, g_error_copy(f->lost));
+}
+
+void tpo_far_lose(tpo_far *f, GError **err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	GError *e = g_error_new_valist(TPO_FAR_ERROR, TPO_FAR_ERROR_LOST, fmt, ap);
+	va_end(ap);
+	tpo_far_set_lost(f, e, err);
+}
+
+uint64_t tpo_far_page_sum(const void *page)
+{
+	/* Two multiply-rotate lanes over the page's 64-bit words, then mixed: fast, and any
+	 * changed, moved or zeroed word changes it with near certainty. */
+	const unsigned char *p = page;
+	uint64_t a = 0x9e3779b97f4a7c15u, b = 0xc2b2ae3d27d4eb4fu;
+	for (size_t i = 0; i < TPO_FAR_PAGE; i += 16) {
+		uint64_t x, y;
+		memcpy(&x, p + i, 8);
+		memcpy(&y, p + i + 8, 8);
+		a = ((a ^ x) * 0xff51afd7ed558ccdu);
+		a = (a << 31) | (a >> 33);
+		b = ((b ^ y) * 0xc4ceb9fe1a85ec53u);
+		b = (b << 29) | (b >> 35);
+	}
+	uint64_t h = a ^ (b * 0x9e3779b97f4a7c15u);
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdu;
+	h ^= h >> 33;
+	return h;
 }
 
 static bool report_lost(const tpo_far *f, GError **err)
@@ -164,6 +196,22 @@ static tpo_far *bad_uri(const char *uri, const char *why, GError **err)
 	return NULL;
 }
 
+/* file:PATH or file:PATH?keep */
+static tpo_far *open_file(const char *uri, GError **err)
+{
+	const char *path = uri + 5;
+	size_t n = strlen(path);
+	bool keep = n >= 5 && strcmp(path + n - 5, "?keep") == 0;
+	if (keep)
+		n -= 5;
+	if (n == 0)
+		return bad_uri(uri, "no path (want file:PATH or file:PATH?keep)", err);
+	char *p = g_strndup(path, n);
+	tpo_far *f = tpo_far_file_open(uri, p, keep, err);
+	g_free(p);
+	return f;
+}
+
 tpo_far *tpo_far_open(const char *uri, const tpo_far_options *opt, GError **err)
 {
 	if (!uri)
@@ -186,7 +234,9 @@ tpo_far *tpo_far_open(const char *uri, const tpo_far_options *opt, GError **err)
 		g_free(port);
 		return f;
 	}
-	return bad_uri(uri, "want \"local\" or tcp://HOST:PORT", err);
+	if (strncmp(uri, "file:", 5) == 0)
+		return open_file(uri, err);
+	return bad_uri(uri, "want \"local\", tcp://HOST:PORT or file:PATH", err);
 }
 
 bool tpo_far_read_start(tpo_far *f, uint64_t key, GError **err)
