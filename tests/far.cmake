@@ -12,3 +12,8 @@ set_tests_properties(far_memserver_cli PROPERTIES TIMEOUT 60)
 tpo_unit_test(test_far_file ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_far_file.c)
 target_link_libraries(test_far_file PRIVATE tpo_far)
 set_tests_properties(test_far_file PROPERTIES TIMEOUT 300)
+# The memcached:// backend against real memcached servers the test starts on free loopback ports
+# (the memcached found at configure; scripts/setup.sh installs it).
+tpo_unit_test(test_far_memcached ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_far_memcached.c)
+target_link_libraries(test_far_memcached PRIVATE tpo_far)
+set_tests_properties(test_far_memcached PROPERTIES TIMEOUT 300 ENVIRONMENT "TPO_MEMCACHED=${TPO_MEMCACHED}")

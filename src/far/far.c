@@ -1,11 +1,12 @@
 /* far.c — the far-memory front door: tpo_far_open picks the backend from the URI ("local",
- * "tcp://HOST:PORT", "file:PATH[?keep]"), the public calls check for a lost store and keep the statistics, then
+ * "tcp://HOST:PORT", "file:PATH[?keep]", "memcached://HOST:PORT,..."), the public calls check for a lost store and keep the statistics, then
  * call the backend. Also the helpers shared with 3po-memserver (far_proto.h). */
 #include "far_impl.h"
 #include "far_proto.h"
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -212,6 +213,38 @@ static tpo_far *open_file(const char *uri, GError **err)
 	return f;
 }
 
+/* memcached://HOST:PORT[,HOST:PORT...][?replicas=N] */
+static tpo_far *open_memcached(const char *uri, GError **err)
+{
+	const char *list = uri + 12, *q = strchr(list, '?');
+	unsigned replicas = 0;
+	if (q) {
+		const char *v = q + 1;
+		if (strncmp(v, "replicas=", 9) != 0)
+			return bad_uri(uri, "the only option is ?replicas=N", err);
+		v += 9;
+		size_t vn = strlen(v);
+		if (vn == 0 || vn > 2 || strspn(v, "0123456789") != vn)
+			return bad_uri(uri, "replicas=N wants a small number", err);
+		replicas = (unsigned)strtoul(v, NULL, 10);
+	}
+	char *hosts_s = q ? g_strndup(list, (size_t)(q - list)) : g_strdup(list);
+	char **items = g_strsplit(hosts_s, ",", -1);
+	unsigned n = g_strv_length(items);
+	char **hosts = g_new0(char *, n + 1), **ports = g_new0(char *, n + 1);
+	const char *why = n ? NULL : "empty address (want HOST:PORT)";
+	for (unsigned k = 0; k < n && !why; k++)
+		why = tpo_farp_split_hostport(items[k], false, &hosts[k], &ports[k]);
+	if (!why && replicas >= n)
+		why = "replicas=N needs more than N servers (each copy of a page on its own server)";
+	tpo_far *f = why ? bad_uri(uri, why, err) : tpo_far_memcached_open(uri, hosts, ports, n, replicas, err);
+	g_strfreev(hosts);
+	g_strfreev(ports);
+	g_strfreev(items);
+	g_free(hosts_s);
+	return f;
+}
+
 tpo_far *tpo_far_open(const char *uri, const tpo_far_options *opt, GError **err)
 {
 	if (!uri)
@@ -236,7 +269,9 @@ tpo_far *tpo_far_open(const char *uri, const tpo_far_options *opt, GError **err)
 	}
 	if (strncmp(uri, "file:", 5) == 0)
 		return open_file(uri, err);
-	return bad_uri(uri, "want \"local\", tcp://HOST:PORT or file:PATH", err);
+	if (strncmp(uri, "memcached://", 12) == 0)
+		return open_memcached(uri, err);
+	return bad_uri(uri, "want \"local\", tcp://HOST:PORT, file:PATH or memcached://HOST:PORT", err);
 }
 
 bool tpo_far_read_start(tpo_far *f, uint64_t key, GError **err)

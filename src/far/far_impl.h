@@ -1,5 +1,5 @@
 /* far_impl.h — inside tpo_far: what a far-memory backend provides (far_local.c, far_tcp.c,
- * far_file.c) and the state far.c keeps for every backend (statistics, reads
+ * far_file.c, far_memcached.c) and the state far.c keeps for every backend (statistics, reads
  * pending, keys held, loss). */
 #ifndef TPO_FAR_IMPL_H
 #define TPO_FAR_IMPL_H
@@ -46,5 +46,8 @@ tpo_far *tpo_far_local_open(const char *uri, const tpo_far_options *opt, GError 
 tpo_far *tpo_far_tcp_open(const char *uri, const char *host, const char *port, GError **err);
 /* file:PATH[?keep]: keep uses an existing file or block device as it is, and leaves it. */
 tpo_far *tpo_far_file_open(const char *uri, const char *path, bool keep, GError **err);
+/* memcached://HOST:PORT[,HOST:PORT...][?replicas=N]: hosts[k] and ports[k], n of them. */
+tpo_far *tpo_far_memcached_open(const char *uri, char **hosts, char **ports, unsigned n,
+				unsigned replicas, GError **err);
 
 #endif

@@ -28,7 +28,8 @@ START_TEST(test_bad_uris)
 	static const char *const bad[] = {
 		"", "locals", "LOCAL", "http://x:1", "tcp://", "tcp://host", "tcp://host:",
 		"tcp://:80", "tcp://host:0", "tcp://host:65536", "tcp://host:12ab", "tcp://::1:80",
-		"tcp://[::1", "tcp://[::1]", "tcp://[::1]80", "tcp://[]:80", "tcp://host:-1", "file:", "file:?keep",
+		"tcp://[::1", "tcp://[::1]", "tcp://[::1]80", "tcp://[]:80", "tcp://host:-1", "file:", "file:?keep", "memcached://", "memcached://h", "memcached://h:1,",
+		"memcached://h:1?replicas=1", "memcached://h:1,h:2?replicas=x", "memcached://h:1?foo=1",
 	};
 	for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++) {
 		GError *err = NULL;
