@@ -3,8 +3,9 @@
  * submissions batched (one io_uring_enter for up to BATCH of them, or at the next collection).
  *
  * Without keep the runtime creates PATH (it must not exist), grows it GROW_PAGES at a time with
- * fallocate and removes it at the end; with keep PATH must exist and is used as it is: its size
- * is the capacity, and it is left in place.
+ * fallocate (in smaller steps when the disk is nearly full, to use it to the last page) and
+ * removes it at the end; with keep PATH must exist and is used as it is: its size is the
+ * capacity, and it is left in place.
  *
  * Every write goes to a free slot of the file (the key's old slot is freed once no read of it
  * is in flight), so reads started before a write still read the old page, and no two writes
@@ -108,11 +109,11 @@ static void slot_release(far_file *ff, uint32_t s)
 	slot_maybe_free(ff, s);
 }
 
-/* Is the file still ours and whole? (rate-limited fstat) */
-static bool check_file(far_file *ff, GError **err)
+/* Is the file still ours and whole? (fstat, at most every CHECK_NS unless now) */
+static bool check_file_now(far_file *ff, bool now_, GError **err)
 {
 	uint64_t now = tpo_far_now_ns();
-	if (ff->blk || now - ff->last_check < CHECK_NS)
+	if (ff->blk || (!now_ && now - ff->last_check < CHECK_NS))
 		return true;
 	ff->last_check = now;
 	struct stat st;
@@ -130,6 +131,11 @@ static bool check_file(far_file *ff, GError **err)
 		return false;
 	}
 	return true;
+}
+
+static bool check_file(far_file *ff, GError **err)
+{
+	return check_file_now(ff, false, err);
 }
 
 /* Submits what is prepared: false (the store lost) on an error. */
@@ -279,13 +285,23 @@ static bool slot_alloc(far_file *ff, uint32_t *s, GError **err)
 				     ff->cap);
 			return false;
 		}
-		int r = fallocate(ff->fd, 0, (off_t)ff->cap * TPO_FAR_PAGE, (off_t)GROW_PAGES * TPO_FAR_PAGE);
+		/* a nearly full disk is used to its last page: smaller steps until one fits */
+		uint32_t step = GROW_PAGES;
+		int r;
+		while ((r = fallocate(ff->fd, 0, (off_t)ff->cap * TPO_FAR_PAGE, (off_t)step * TPO_FAR_PAGE)) < 0 &&
+		       errno == ENOSPC && step > 1)
+			step /= 2;
+		if (r < 0 && errno == ENOSPC) {
+			tpo_far_lose(&ff->base, err, "far file %s: no space left on device (%u pages stored)",
+				     ff->path, ff->cap);
+			return false;
+		}
 		if (r < 0) {
 			tpo_far_lose(&ff->base, err, "far file %s: cannot grow beyond %u pages: %s", ff->path,
 				     ff->cap, g_strerror(errno));
 			return false;
 		}
-		ff->cap += GROW_PAGES;
+		ff->cap += step;
 	}
 	if (ff->nslots == ff->slots_cap) {
 		ff->slots_cap = ff->slots_cap ? MIN(2 * (uint64_t)ff->slots_cap, ff->cap) : MIN(GROW_PAGES, ff->cap);
@@ -359,6 +375,9 @@ static int file_read_done(tpo_far *f, uint64_t *key, void *page, bool wait, GErr
 			return 0;
 	}
 	off_t off = (off_t)op->slot * TPO_FAR_PAGE;
+	bool bad = op->kind == OP_READ && (op->res != (int)TPO_FAR_PAGE || tpo_far_page_sum(op->buf) != op->sum);
+	if (bad && !check_file_now(ff, true, err)) /* the likely cause, named */
+		return -1;
 	if (op->kind == OP_READ && op->res < 0) {
 		tpo_far_lose(f, err, "far file %s: reading a page failed: %s", ff->path, g_strerror(-op->res));
 		return -1;
