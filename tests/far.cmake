@@ -17,3 +17,13 @@ set_tests_properties(test_far_file PROPERTIES TIMEOUT 300)
 tpo_unit_test(test_far_memcached ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_far_memcached.c)
 target_link_libraries(test_far_memcached PRIVATE tpo_far)
 set_tests_properties(test_far_memcached PROPERTIES TIMEOUT 300 ENVIRONMENT "TPO_MEMCACHED=${TPO_MEMCACHED}")
+# The runtime on the real far stores under every policy (far_backends.sh), and their failures
+# mid-run (far_faults.sh): both start their own memcached servers.
+set(FAR_IT ${CMAKE_CURRENT_SOURCE_DIR}/integration)
+foreach(w "matmul;-n;256;-b;32" "stencil;-n;384;-s;3")
+  list(GET w 0 wname)
+  add_test(NAME far_backends_${wname} COMMAND ${FAR_IT}/far_backends.sh ${CMAKE_BINARY_DIR}/bin ${TPO_MEMCACHED} ${w})
+  set_tests_properties(far_backends_${wname} PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300 LABELS runtime)
+endforeach()
+add_test(NAME far_faults COMMAND ${FAR_IT}/far_faults.sh ${CMAKE_BINARY_DIR}/bin ${TPO_MEMCACHED})
+set_tests_properties(far_faults PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300 LABELS runtime)
