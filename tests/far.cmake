@@ -27,3 +27,6 @@ foreach(w "matmul;-n;256;-b;32" "stencil;-n;384;-s;3")
 endforeach()
 add_test(NAME far_faults COMMAND ${FAR_IT}/far_faults.sh ${CMAKE_BINARY_DIR}/bin ${TPO_MEMCACHED})
 set_tests_properties(far_faults PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300 LABELS runtime)
+# The benchmark of the far stores runs (tiny: 256 pages, one round) and prints a row for each.
+add_test(NAME far_bench_smoke COMMAND bash -c "out=$(${PROJECT_SOURCE_DIR}/scripts/bench/far.sh -b ${CMAKE_BINARY_DIR} -d ${CMAKE_BINARY_DIR} -n 256 -r 1) || exit 1; echo \"$out\"; [ $(grep -c '^[a-z3].*[0-9]$' <<<\"$out\") = 6 ]")
+set_tests_properties(far_bench_smoke PROPERTIES TIMEOUT 120)
