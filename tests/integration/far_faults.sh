@@ -31,6 +31,10 @@ want=$("${prog[@]}" -s 30 | grep '^checksum')
 # expect_failure WHAT PATTERN: the run (pid $runpid, output in $work/out, $work/err) ended with
 # exit 1, one line on stderr matching PATTERN, and no checksum
 expect_failure() {
+  if ! wait_for 120 stopped; then
+    say "$1: still running 120 s after the fault"
+    kill -9 $runpid
+  fi
   wait $runpid
   local rc=$?
   [ $rc = 1 ] || say "$1: exit $rc, not 1"
@@ -45,6 +49,7 @@ start() {
   runpid=$!
 }
 running() { kill -0 $runpid 2>/dev/null; }
+stopped() { ! running; }
 has_pages() { [ "$(stat -c %s "$1" 2>/dev/null || echo 0)" -gt 0 ]; }
 
 # the file removed, then truncated, under a long run: the fault must come while it runs
