@@ -366,9 +366,14 @@ static int file_read_done(tpo_far *f, uint64_t *key, void *page, bool wait, GErr
 		uint64_t start = wait ? tpo_far_now_ns() : 0;
 		if (!reap(ff, false, err))
 			return -1;
-		while (wait && !op->done)
+		while (wait && !op->done) {
+			if (!ff->in_kernel && !ff->prepared && !ff->wait_head) { /* cannot happen: never spin */
+				tpo_far_lose(f, err, "far file %s: a read was lost", ff->path);
+				return -1;
+			}
 			if (!reap(ff, true, err))
 				return -1;
+		}
 		if (wait)
 			f->stats.wait_ns += tpo_far_now_ns() - start;
 		if (!op->done)

@@ -3,7 +3,8 @@
 # over three memcached servers (with and without ?replicas=1) that this test starts on free
 # loopback ports. Under every policy (a MIN tape, demand, readahead, leap) at 20% of the
 # footprint the program's output is identical to an untraced run; the servers' own stats show
-# the pages went there and were deleted at the end; the runtime's file is gone afterwards.
+# the pages went there and were deleted at the end; the runtime's file is gone afterwards. A file
+# that exists, or a server that is not there, is refused in one line.
 # usage: far_backends.sh BINDIR MEMCACHED PROG ARGS...
 set -u
 bindir=$1 MEMCACHED=$2
@@ -68,4 +69,16 @@ for far in "file:$work/far" "memcached://$servers" "memcached://$servers?replica
     esac
   done
 done
+# refused at start-up, in one line: a file that exists (and is left as it was), a server not there
+echo precious >"$work/mine"
+"$run" -q --policy demand --local-mem 64 --far "file:$work/mine" -- /bin/true 2>"$work/err"
+rc=$?
+[ $rc = 1 ] && [ "$(wc -l <"$work/err")" = 1 ] && grep -q "$work/mine exists" "$work/err" ||
+  say "an existing file: exit $rc: $(cat "$work/err")"
+[ "$(cat "$work/mine")" = precious ] || say "an existing file was changed"
+port=$(free_port)
+"$run" -q --policy demand --local-mem 64 --far "memcached://$servers,127.0.0.1:$port" -- /bin/true 2>"$work/err"
+rc=$?
+[ $rc = 1 ] && [ "$(wc -l <"$work/err")" = 1 ] && grep -q "memcached server 127.0.0.1:$port" "$work/err" ||
+  say "a memcached server not there: exit $rc: $(cat "$work/err")"
 exit $fail

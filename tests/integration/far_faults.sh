@@ -83,8 +83,19 @@ if [ "$(id -u)" = 0 ]; then
     [ "$(wc -l <"$work/err$k")" = 1 ] || say "full disk$k: not one line"
     grep -q '^checksum' "$work/out$k" && say "full disk$k: the program was not killed"
   done
+  # and a block device with room: the right checksum, and the device left in place
+  truncate -s 64M "$work/disk2"
+  if dev=$(losetup --find --show "$work/disk2"); then
+    "$run" "${rt[@]}" --far "file:$dev?keep" -- "${prog[@]}" -s 30 >"$work/out" 2>"$work/err" ||
+      say "block device: exit $?: $(cat "$work/err")"
+    [ "$(grep '^checksum' "$work/out")" = "$want" ] || say "block device: output differs"
+    [ -b "$dev" ] || say "block device: $dev is gone"
+    losetup -d "$dev"
+  else
+    say "block device: losetup failed"
+  fi
 else
-  echo "note: not root: the full-disk cases (they mount a small tmpfs) are left out"
+  echo "note: not root: the full-disk and block-device cases (they mount, losetup) are left out"
 fi
 
 # memcached: three servers with -M
