@@ -120,8 +120,14 @@ for w in $only; do
       case $c in
         swap-file)
           swap_up || { echo "disk.sh: swapon $swapfile failed" >&2; exit 1; }
-          # shellcheck disable=SC2086
-          t[$c]=$(best "$repeat" in_cgroup $(( cap * 4096 + extra )) "$bin/$w" $a)
+          # cgroup v1 reclaim now and then gives up at a small limit and OOM-kills the program
+          # (as in replicate.sh): OOM only if three tries all die
+          for try in 1 2 3; do
+            # shellcheck disable=SC2086
+            t[$c]=$(best "$repeat" in_cgroup $(( cap * 4096 + extra )) "$bin/$w" $a)
+            [ "${t[$c]}" = OOM ] || break
+            echo "[$w] $pct%: Linux swap OOM-killed (try $try)" >>"$out/log"
+          done
           swap_down ;;
         demand | readahead | leap)
           # shellcheck disable=SC2086
