@@ -109,11 +109,11 @@ static void slot_release(far_file *ff, uint32_t s)
 	slot_maybe_free(ff, s);
 }
 
-/* Is the file still ours and whole? (fstat, at most every CHECK_NS unless now) */
-static bool check_file_now(far_file *ff, bool now_, GError **err)
+/* Is the file still ours and whole? (fstat, at most every CHECK_NS unless force) */
+static bool check_file_now(far_file *ff, bool force, GError **err)
 {
 	uint64_t now = tpo_far_now_ns();
-	if (ff->blk || (!now_ && now - ff->last_check < CHECK_NS))
+	if (ff->blk || (!force && now - ff->last_check < CHECK_NS))
 		return true;
 	ff->last_check = now;
 	struct stat st;
