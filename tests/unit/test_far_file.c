@@ -1,8 +1,9 @@
 /* test_far_file.c — unit tests of the file:PATH[?keep] far memory (src/far/far_file.c) on a real
  * file in a fresh directory under $TMPDIR: round trips through io_uring, more reads in flight
- * than the ring holds, the file created, sized and removed (seen with stat), ?keep, and a file
- * removed, truncated, re-extended with holes or overwritten behind the store's back: each an
- * error naming the file, never wrong data. (A full disk: tests/integration/far_file_faults.sh.) */
+ * than the ring holds, the file created, sized and removed (seen with stat) and never in the
+ * page cache (mincore), ?keep, and a file removed, truncated, re-extended with holes or
+ * overwritten behind the store's back: each an error naming the file, never wrong data. (A full
+ * disk and a block device: tests/integration/far_faults.sh.) */
 #define _GNU_SOURCE
 #include <check.h>
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -66,6 +68,25 @@ static GError *read_until_error(tpo_far *f, uint64_t nkeys, double seconds)
 	}
 	ck_abort_msg("no error in %g s", seconds);
 	return NULL;
+}
+
+/* Pages of the file in the page cache (mincore on a read-only mapping of it). */
+static unsigned cached_pages(const char *path, off_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	void *m = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, fd, 0);
+	ck_assert(m != MAP_FAILED);
+	size_t n = (size_t)size / TPO_FAR_PAGE;
+	unsigned char *vec = g_malloc(n);
+	ck_assert_int_eq(mincore(m, (size_t)size, vec), 0);
+	unsigned cached = 0;
+	for (size_t i = 0; i < n; i++)
+		cached += vec[i] & 1;
+	g_free(vec);
+	munmap(m, (size_t)size);
+	close(fd);
+	return cached;
 }
 
 static void assert_lost(GError *err, const char *path, const char *what)
@@ -149,6 +170,9 @@ START_TEST(test_file_many)
 	struct stat st;
 	ck_assert_int_eq(stat(path, &st), 0);
 	off_t size = st.st_size;
+	/* O_DIRECT: the pages went past the page cache (the kernel's view, by mincore) */
+	unsigned cached = cached_pages(path, size);
+	ck_assert_msg(cached < N / 100, "%u of %u pages in the page cache", cached, N);
 	ck_assert_msg((uint64_t)st.st_blocks * 512 >= (uint64_t)N * TPO_FAR_PAGE, "%lld blocks for %u pages",
 		      (long long)st.st_blocks, N);
 	/* discarded pages make room: storing as many again does not grow the file */
