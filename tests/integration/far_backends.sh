@@ -3,8 +3,9 @@
 # over three memcached servers (with and without ?replicas=1) that this test starts on free
 # loopback ports. Under every policy (a MIN tape, demand, readahead, leap) at 20% of the
 # footprint the program's output is identical to an untraced run; the servers' own stats show
-# the pages went there and were deleted at the end; the runtime's file is gone afterwards. A file
-# that exists, or a server that is not there, is refused in one line.
+# the pages went there and were deleted at the end; the runtime's file is gone afterwards; --help
+# shows each store with an example. A file that exists, or a server that is not there, is
+# refused in one line.
 # usage: far_backends.sh BINDIR MEMCACHED PROG ARGS...
 set -u
 bindir=$1 MEMCACHED=$2
@@ -69,6 +70,12 @@ for far in "file:$work/far" "memcached://$servers" "memcached://$servers?replica
     esac
   done
 done
+# --help lists every store with an example
+help=$("$run" --help 2>&1)
+for ex in "tcp://10.0.0.2:7077" "file:/mnt/nvme/3po.far" "?keep" "memcached://a:11211,b:11211,c:11211?replicas=1"; do
+  grep -qF -- "$ex" <<<"$help" || say "--help shows no $ex"
+done
+
 # refused at start-up, in one line: a file that exists (and is left as it was), a server not there
 echo precious >"$work/mine"
 "$run" -q --policy demand --local-mem 64 --far "file:$work/mine" -- /bin/true 2>"$work/err"
