@@ -1,6 +1,7 @@
 /* far.c — the far-memory front door: tpo_far_open picks the backend from the URI ("local",
- * "tcp://HOST:PORT", "file:PATH[?keep]", "memcached://HOST:PORT,..."), the public calls check for a lost store and keep the statistics, then
- * call the backend. Also the helpers shared with 3po-memserver (far_proto.h). */
+ * "tcp://HOST:PORT", "file:PATH[?keep]", "memcached://HOST:PORT,..."), the public calls check
+ * for a lost store and keep the statistics, then call the backend. Also the helpers shared with
+ * 3po-memserver (far_proto.h) and with the backends (loss, page checksums). */
 #include "far_impl.h"
 #include "far_proto.h"
 
