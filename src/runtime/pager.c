@@ -1,13 +1,15 @@
 /* pager.c — the pager thread: answers the program's page faults (userfaultfd), collects pages
- * arriving from far memory, and lets the policy prefetch. It spins while there is work or a
- * recent fault (waking a thread on another CPU costs tens of microseconds here), then sleeps in
- * poll() until the next fault. */
+ * arriving from far memory, and lets the policy prefetch. It runs pinned to one CPU (see pin). It
+ * spins while there is work or a recent fault (waking a thread on another CPU costs tens of
+ * microseconds here), then sleeps in poll() until the next fault. */
 #define _GNU_SOURCE
 #include "runtime/rt.h"
 
 #include <errno.h>
 #include <linux/userfaultfd.h>
 #include <poll.h>
+#include <sched.h>
+#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -107,11 +109,36 @@ static void on_fault(rt *r, uint64_t address, uint64_t fl)
 	r->st.stall_s += (double)(rt_now_ns() - t0) / 1e9;
 }
 
+/* Runs the pager on one CPU, the last one it may use, so that it does not follow the program
+ * around (the scheduler then keeps the program on another CPU, and a fault's answer never waits
+ * for the program's time slice to end). TPO_PAGER_CPU=N picks the CPU, -1 leaves it free. */
+static void pin(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof set, &set) < 0 || CPU_COUNT(&set) < 2)
+		return;
+	const char *env = getenv("TPO_PAGER_CPU");
+	int cpu = -1;
+	if (env) {
+		cpu = atoi(env);
+		if (cpu < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &set))
+			return;
+	} else {
+		for (int c = 0; c < CPU_SETSIZE; c++)
+			if (CPU_ISSET(c, &set))
+				cpu = c;
+	}
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof set, &set);
+}
+
 static void *pager_main(void *arg)
 {
 	rt *r = arg;
 	struct uffd_msg msgs[64];
 	uint64_t last_work = rt_now_ns();
+	pin();
 	while (!r->stop && !r->failed) {
 		bool did = false;
 		ssize_t n = read(r->uffd, msgs, sizeof msgs);
