@@ -28,6 +28,7 @@ enum {
 #define RT_PF_CLEAN 0x8      /* mapped write-protected and unwritten since it came: the far store
                               * (or zeros) still has it, so evicting it moves nothing */
 #define RT_PF_WRITE 0x10     /* a write waits for it: map it writable */
+#define RT_PF_EVICTING 0x20  /* tape: its eviction is due and gathered, not yet applied */
 
 typedef struct rt_region {
 	uint64_t start, end;  /* addresses */
