@@ -151,6 +151,7 @@ static void *pager_main(void *arg)
 			did = true;
 		if (!r->failed && r->pol->advance && r->pol->advance(r, r->pol))
 			did = true;
+		rt_run_flush(r);
 		bool pending = tpo_far_reads_pending(r->far) > 0;
 		pthread_mutex_unlock(&r->lock);
 		uint64_t now = rt_now_ns();

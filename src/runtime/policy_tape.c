@@ -189,8 +189,13 @@ static bool tp_advance(rt *r, rt_policy *p)
 			t->next++;
 			continue;
 		}
-		if (r->resident >= r->cap && t->ndue)
+		if (r->resident >= r->cap && t->ndue) {
+			/* room is needed: wait for more evictions to gather while the lookahead is more
+			 * than half full, so that they leave together */
+			if (outstanding(t) > t->L / 2 && t->ndue < EVICT_BATCH)
+				break;
 			did |= apply_due(r, t, true);
+		}
 		if (!rt_make_room(r, false)) {
 			if (t->debug)
 				fprintf(stderr, "3po: no room for %zu (pos %zu, resident %" G_GUINT64_FORMAT ", next eviction %zu at %"
