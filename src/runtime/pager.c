@@ -1,15 +1,18 @@
 /* pager.c — the pager thread: answers the program's page faults (userfaultfd), collects pages
- * arriving from far memory, and lets the policy prefetch. It runs pinned to one CPU (see pin). It
- * spins while there is work or a recent fault (waking a thread on another CPU costs tens of
- * microseconds here), then sleeps in poll() until the next fault. */
+ * arriving from far memory, and lets the policy prefetch. It runs on a CPU apart from the
+ * program's (see placement). It spins while there is work or a recent fault (waking a thread on
+ * another CPU costs tens of microseconds here), then sleeps in poll() until the next fault. */
 #define _GNU_SOURCE
 #include "runtime/rt.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/userfaultfd.h>
 #include <poll.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -109,28 +112,85 @@ static void on_fault(rt *r, uint64_t address, uint64_t fl)
 	r->st.stall_s += (double)(rt_now_ns() - t0) / 1e9;
 }
 
-/* Runs the pager on one CPU, the last one it may use, so that it does not follow the program
- * around (the scheduler then keeps the program on another CPU, and a fault's answer never waits
- * for the program's time slice to end). TPO_PAGER_CPU=N picks the CPU, -1 leaves it free. */
-static void pin(void)
+/* Where the pager runs: on one CPU other than the program's, so that it does not follow the
+ * program onto its CPU (there the pager's spinning and work take the program's time, and the
+ * program's time slice delays the answer to its faults). The program may move: the pager looks
+ * every KEEP_APART_NS at the CPU the program's main thread last ran on (/proc/PID/stat) and, if
+ * it is the pager's, moves to another. TPO_PAGER_CPU=N pins it to CPU N instead, -1 leaves it
+ * to the scheduler. */
+#define KEEP_APART_NS 10000000ull
+
+typedef struct placement {
+	cpu_set_t allowed;   /* the CPUs the pager may use */
+	int cpu;             /* where it is pinned, -1 nowhere */
+	bool follow;         /* keep away from the program's CPU */
+	uint64_t checked;    /* when it last looked */
+} placement;
+
+static void pin_to(placement *pl, int cpu)
 {
-	cpu_set_t set;
-	if (sched_getaffinity(0, sizeof set, &set) < 0 || CPU_COUNT(&set) < 2)
+	cpu_set_t one;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	if (sched_setaffinity(0, sizeof one, &one) == 0)
+		pl->cpu = cpu;
+}
+
+/* The CPU the program's main thread last ran on, or -1. */
+static int program_cpu(const rt *r)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/%d/stat", r->kill_pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	char *p = strrchr(buf, ')'); /* the name may hold anything; the fields follow its ')' */
+	for (int field = 2; p && field < 39; field++)
+		p = strchr(p + 1, ' ');
+	return p ? atoi(p + 1) : -1;
+}
+
+static void place_init(placement *pl)
+{
+	pl->cpu = -1;
+	pl->follow = false;
+	pl->checked = 0;
+	if (sched_getaffinity(0, sizeof pl->allowed, &pl->allowed) < 0 || CPU_COUNT(&pl->allowed) < 2)
 		return;
 	const char *env = getenv("TPO_PAGER_CPU");
-	int cpu = -1;
 	if (env) {
-		cpu = atoi(env);
-		if (cpu < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &set))
-			return;
-	} else {
-		for (int c = 0; c < CPU_SETSIZE; c++)
-			if (CPU_ISSET(c, &set))
-				cpu = c;
+		int cpu = atoi(env);
+		if (cpu >= 0 && cpu < CPU_SETSIZE && CPU_ISSET(cpu, &pl->allowed))
+			pin_to(pl, cpu);
+		return;
 	}
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof set, &set);
+	for (int c = 0; c < CPU_SETSIZE; c++) /* the last one, to begin with */
+		if (CPU_ISSET(c, &pl->allowed))
+			pl->cpu = c;
+	pin_to(pl, pl->cpu);
+	pl->follow = true;
+}
+
+static void keep_apart(const rt *r, placement *pl, uint64_t now)
+{
+	if (!pl->follow || now - pl->checked < KEEP_APART_NS)
+		return;
+	pl->checked = now;
+	int theirs = program_cpu(r);
+	if (theirs < 0 || theirs != pl->cpu)
+		return;
+	for (int k = 1; k < CPU_SETSIZE; k++) { /* the next allowed CPU after theirs */
+		int c = (theirs + k) % CPU_SETSIZE;
+		if (CPU_ISSET(c, &pl->allowed)) {
+			pin_to(pl, c);
+			return;
+		}
+	}
 }
 
 static void *pager_main(void *arg)
@@ -138,7 +198,8 @@ static void *pager_main(void *arg)
 	rt *r = arg;
 	struct uffd_msg msgs[64];
 	uint64_t last_work = rt_now_ns();
-	pin();
+	placement pl;
+	place_init(&pl);
 	while (!r->stop && !r->failed) {
 		bool did = false;
 		ssize_t n = read(r->uffd, msgs, sizeof msgs);
@@ -155,6 +216,7 @@ static void *pager_main(void *arg)
 		bool pending = tpo_far_reads_pending(r->far) > 0;
 		pthread_mutex_unlock(&r->lock);
 		uint64_t now = rt_now_ns();
+		keep_apart(r, &pl, now);
 		if (did) {
 			last_work = now;
 		} else if (!pending && now - last_work > SPIN_NS) {
