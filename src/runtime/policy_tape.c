@@ -9,10 +9,12 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "tpo/tape.h"
 
 #define RESYNC_AFTER 64
-#define EVICT_BATCH 256 /* evictions applied together (see apply_due) */
+#define EVICT_BATCH 256 /* evictions gathered to be applied together (see apply_due) */
+#define EVICT_CHUNK 64  /* pages evicted by one call of apply_due, about */
 
 typedef struct tentry {
 	uint64_t index; /* access number of the trace */
@@ -175,13 +177,12 @@ static bool tp_advance(rt *r, rt_policy *p)
 			continue;
 		}
 		size_t i = rt_idx(g, e->page);
-		if (g->state[i] != RT_FAR && (g->flags[i] & RT_PF_EVICTING)) {
+		while (g->state[i] != RT_FAR && (g->flags[i] & RT_PF_EVICTING) && t->ndue && !r->failed)
 			/* its eviction is gathered: apply it first, as the tape has it (keeping the page would
 			 * keep more pages than the tape's resident set, with no room for the next fetch) */
 			did |= apply_due(r, t, true);
-			if (r->failed)
-				break;
-		}
+		if (r->failed)
+			break;
 		if (g->state[i] != RT_FAR) { /* still here from before: this entry claims it (a key page
 			                            * keeps its own entry: its fault must report that one) */
 			if (!(g->flags[i] & RT_PF_KEY))
@@ -287,10 +288,18 @@ static int tp_victim(rt *r, rt_policy *p, bool demand, rt_region **gp, size_t *i
 	return v;
 }
 
+static int cmp_page(const void *a, const void *b)
+{
+	const tentry *x = a, *y = b;
+	return x->page < y->page ? -1 : x->page > y->page;
+}
+
 /* Gathers the evictions the program has passed, and applies them together once EVICT_BATCH are
  * due, or when force (room is needed now): a lookbehind, so that adjacent pages leave in one
  * run (one write-protect, one punch, one TLB flush of the program's CPU) rather than one by one.
- * Keeps the resident set the tape's, a batch late at most. */
+ * Applies them in address order, EVICT_CHUNK pages or so per call (whole runs), so that the
+ * pager answers the program's faults in between. Keeps the resident set the tape's, a batch
+ * late at most. */
 static bool apply_due(rt *r, tape_policy *t, bool force)
 {
 	uint64_t bound = evict_bound(t);
@@ -304,18 +313,21 @@ static bool apply_due(rt *r, tape_policy *t, bool force)
 	}
 	if (!t->ndue || (t->ndue < EVICT_BATCH && !force))
 		return did;
+	qsort(t->due, t->ndue, sizeof *t->due, cmp_page);
 	rt_victim v[EVICT_BATCH];
-	size_t n = 0;
-	for (size_t k = 0; k < t->ndue; k++) {
-		bool ok = still_due(r, t, &t->due[k], &g, &i);
-		for (size_t j = 0; ok && j < n; j++) /* the tape may evict a page twice (fetched in between) */
-			ok = !(v[j].g == g && v[j].i == i);
+	size_t n = 0, k = 0;
+	for (; k < t->ndue; k++) {
+		if (n >= EVICT_CHUNK && t->due[k].page != t->due[k - 1].page + RT_PAGE)
+			break; /* the rest next time, from a run's start */
+		/* the tape may evict a page twice (fetched in between): once is enough */
+		bool ok = !(k && t->due[k].page == t->due[k - 1].page) && still_due(r, t, &t->due[k], &g, &i);
 		if (ok)
 			v[n++] = (rt_victim){g, i};
 		else
 			r->st.tape_evictions--;
 	}
-	t->ndue = 0;
+	memmove(t->due, t->due + k, (t->ndue - k) * sizeof *t->due);
+	t->ndue -= k;
 	if (n)
 		rt_evict_many(r, v, n);
 	return true;
