@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #define RT_PF_MAP 0x4 /* map the page when its read arrives */
+#define COLLECT_MOST 16 /* arrivals rt_collect(r, false) takes in one call */
 
 void rt_fail(rt *r, GError *e)
 {
@@ -396,7 +397,8 @@ bool rt_fetch_start(rt *r, rt_region *g, size_t i, bool mapped, bool prefetch, u
 int rt_collect(rt *r, bool wait)
 {
 	int n = 0;
-	for (;;) {
+	/* a few at a time, unless waiting: the pager looks at the program's faults in between */
+	while (wait || n < COLLECT_MOST) {
 		uint64_t key;
 		GError *e = NULL;
 		uint8_t *slot = next_slot(r); /* read straight into the stage: no copy on the way */

@@ -14,7 +14,7 @@
 
 #define RESYNC_AFTER 64
 #define EVICT_BATCH 256 /* evictions gathered to be applied together (see apply_due) */
-#define EVICT_CHUNK 64  /* pages evicted by one call of apply_due, about */
+#define EVICT_CHUNK 32  /* pages evicted by one call of apply_due, about */
 
 typedef struct tentry {
 	uint64_t index; /* access number of the trace */
