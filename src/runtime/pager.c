@@ -1,7 +1,7 @@
 /* pager.c — the pager thread: answers the program's page faults (userfaultfd), collects pages
- * arriving from far memory, and lets the policy prefetch. It runs on a CPU apart from the
- * program's (see placement). It spins while there is work or a recent fault (waking a thread on
- * another CPU costs tens of microseconds here), then sleeps in poll() until the next fault. */
+ * arriving from far memory, and lets the policy prefetch (see placement for where it runs). It
+ * spins while there is work or a recent fault (waking a thread on another CPU costs tens of
+ * microseconds here), then sleeps in poll() until the next fault. */
 #define _GNU_SOURCE
 #include "runtime/rt.h"
 
@@ -112,12 +112,12 @@ static void on_fault(rt *r, uint64_t address, uint64_t fl)
 	r->st.stall_s += (double)(rt_now_ns() - t0) / 1e9;
 }
 
-/* Where the pager runs: on one CPU other than the program's, so that it does not follow the
- * program onto its CPU (there the pager's spinning and work take the program's time, and the
- * program's time slice delays the answer to its faults). The program may move: the pager looks
- * every KEEP_APART_NS at the CPU the program's main thread last ran on (/proc/PID/stat) and, if
- * it is the pager's, moves to another. TPO_PAGER_CPU=N pins it to CPU N instead, -1 leaves it
- * to the scheduler. */
+/* Where the pager runs: where the scheduler puts it, unless TPO_PAGER_CPU says otherwise: N
+ * pins it to CPU N; "apart" keeps it on a CPU other than the program's (it looks every
+ * KEEP_APART_NS at the CPU the program's main thread last ran on, /proc/PID/stat, and moves
+ * away from it), so that it never shares the program's CPU. On this shared 2-CPU machine both
+ * pinnings made tape runs slower under load (the pager stuck behind other work on its CPU
+ * while the program waited on it), so neither is the default. */
 #define KEEP_APART_NS 10000000ull
 
 typedef struct placement {
@@ -163,7 +163,9 @@ static void place_init(placement *pl)
 	if (sched_getaffinity(0, sizeof pl->allowed, &pl->allowed) < 0 || CPU_COUNT(&pl->allowed) < 2)
 		return;
 	const char *env = getenv("TPO_PAGER_CPU");
-	if (env) {
+	if (!env)
+		return;
+	if (strcmp(env, "apart") != 0) {
 		int cpu = atoi(env);
 		if (cpu >= 0 && cpu < CPU_SETSIZE && CPU_ISSET(cpu, &pl->allowed))
 			pin_to(pl, cpu);
