@@ -44,8 +44,10 @@ mkdir -p "$out"
 # The runtime's --settle is the same number (the tape records it), and tapes are made for the
 # local memory less lookahead and it.
 # small (-S small, the default): footprints of 8-32 MiB, all-local in well under a second.
-# large (-S large): footprints of 256 MiB-512 MiB (lu: 200 MiB, the largest that computes in
-# under ~20 s here), as in the paper (0.4-4 GiB); tracing them takes minutes each.
+# large (-S large): footprints of 256-512 MiB (fft 384 MiB; lu 200 MiB, the largest that should
+# compute in under ~20 s), as in the paper (0.4-4 GiB); tracing them takes minutes each.
+# All-local on the 2026-11-29 host (shared, so upper bounds): matvec 1.5 s, dot 0.9 s, spmv
+# 0.6 s, fft 4.4 s, stencil 4.4 s, bitonic 20.7 s; matmul and lu not timed (estimated 16-17 s).
 declare -A args microset
 case $set_name in
   small)
