@@ -141,6 +141,25 @@ static inline void check_ordering(tpo_far *f)
 	}
 	done_ok(f, 3, p);
 	ck_assert(filled(p, 3, 2));
+	/* a page rewritten, and one discarded, while many reads are in flight (more than the local
+	 * store's first queue holds, so that it grows): reads started before see them as they were */
+	write_ok(f, 5, 1);
+	write_ok(f, 6, 1);
+	start_ok(f, 5);
+	start_ok(f, 6);
+	write_ok(f, 5, 2);
+	ck_assert(tpo_far_discard(f, 6, NULL));
+	for (uint64_t k = 100; k < 140; k++)
+		start_ok(f, k);
+	write_ok(f, 5, 3);
+	done_ok(f, 5, p);
+	ck_assert(filled(p, 5, 1));
+	done_ok(f, 6, p);
+	ck_assert(filled(p, 6, 1));
+	for (uint64_t k = 100; k < 140; k++) {
+		done_ok(f, k, p);
+		ck_assert(zeros(p));
+	}
 }
 
 #endif
