@@ -41,7 +41,7 @@ add_test(NAME tracer_top COMMAND ${IT}/top.sh ${BIN})
 
 
 # Check unit tests of the tracer's internals (private headers under src/).
-foreach(t regions microset)
+foreach(t regions microset cpuload)
   tpo_unit_test(test_${t} ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_${t}.c)
   target_include_directories(test_${t} PRIVATE ${PROJECT_SOURCE_DIR}/src)
 endforeach()
