@@ -2,7 +2,8 @@
  * prints the sweep's time per page. With --floor it traces itself the cheapest way mprotect
  * tracing can work (an in-process SIGSEGV handler doing the microset-of-one protect/unprotect),
  * which is the floor 3po-run is compared with. A third argument T splits the sweep among T threads,
- * each sweeping its own part of the array (the time is the wall time of the whole sweep). */
+ * each sweeping its own part of the array (the time is the wall time of the whole sweep); the floor's
+ * microset is then shared by the threads, as 3po-run's is. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <signal.h>
@@ -15,7 +16,7 @@
 
 #define PG 4096ul
 static char *arr;
-static __thread char *open_page; /* the floor's microset of one, per thread */
+static char *open_page; /* the floor's microset of one page, for the whole process as 3po-run's */
 static long faults;
 static long n, rounds, nthreads;
 
@@ -24,10 +25,10 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
 	(void)sig;
 	(void)uc;
 	char *p = (char *)((uintptr_t)si->si_addr & ~(PG - 1));
-	if (open_page)
-		mprotect(open_page, PG, PROT_NONE);
+	char *old = __atomic_exchange_n(&open_page, p, __ATOMIC_SEQ_CST);
+	if (old && old != p)
+		mprotect(old, PG, PROT_NONE); /* another thread's page: it faults on it again, as traced */
 	mprotect(p, PG, PROT_READ | PROT_WRITE);
-	open_page = p;
 	__atomic_add_fetch(&faults, 1, __ATOMIC_RELAXED);
 }
 
