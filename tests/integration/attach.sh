@@ -72,8 +72,14 @@ print(pid, flush=True); time.sleep(5)' >"$work/zpid" &
 for _ in $(seq 100); do [ -s "$work/zpid" ] && break; sleep 0.1; done # python starts slowly on a loaded machine
 refuse "zombie" "zombie" "$bindir/3po-attach" -o "$work/x.3pt" "$(cat "$work/zpid")"
 "$bindir/3po-run" -q -o "$work/t.3pt" "$runner" 3000 >/dev/null &
-sleep 0.5
-traced=$(pgrep -n -f "$runner 3000")
+run=$!
+# 3po-run's own child (a name match could find another test's runner, running beside this one)
+traced=""
+for _ in $(seq 100); do
+  traced=$(pgrep -P "$run" | head -1)
+  [ -n "$traced" ] && [ "$(awk '/^TracerPid/ {print $2}' "/proc/$traced/status" 2>/dev/null)" = "$run" ] && break
+  sleep 0.05
+done
 refuse "already traced" "already being traced" "$bindir/3po-attach" -o "$work/x.3pt" "$traced"
 if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
   sleep 5 &
