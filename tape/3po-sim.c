@@ -150,7 +150,7 @@ int main(int argc, char **argv)
 	};
 	tpo_parse_policies("all", c.policies, &c.npolicies, NULL);
 	int json = 0;
-	const char *plot = NULL, *heatmap = NULL;
+	const char *plot = NULL, *heatmap = NULL, *mrc = NULL;
 	GError *e = NULL;
 	int opt;
 	opterr = 0;
@@ -178,6 +178,7 @@ int main(int argc, char **argv)
 			if (!tpo_parse_range(optarg, c.mrc, &e))
 				return bad_value(e);
 			c.have_mrc = 1;
+			mrc = optarg;
 			break;
 		case OPT_LATENCY:
 			if (!tpo_parse_duration(optarg, &c.latency_ns, &e))
@@ -265,6 +266,12 @@ int main(int argc, char **argv)
 		g_error_free(e);
 		tpo_simrun_clear(&r);
 		return 1;
+	}
+	if (mrc && !r.nsizes) { /* START and END of different kinds, END below START here */
+		fprintf(stderr, "3po-sim: --mrc %s holds no size for this trace (%" G_GUINT64_FORMAT
+			" pages): START is above END\n", mrc, r.footprint);
+		tpo_simrun_clear(&r);
+		return 2;
 	}
 	int rc = 0;
 	if (plot && !tpo_plot_mrc(&c, &r, plot, &e)) {

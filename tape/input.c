@@ -20,8 +20,10 @@ gboolean tpo_input_open(tpo_input *in, const char *path, GError **err)
 {
 	memset(in, 0, sizeof *in);
 	tpo_trace_reader *r = tpo_trace_reader_open(path, err);
-	if (!r)
+	if (!r) {
+		g_prefix_error(err, "%s: ", path); /* the reader's messages do not name the file */
 		return FALSE;
+	}
 	const tpo_trace_header *h = tpo_trace_reader_header(r);
 	in->path = g_strdup(path);
 	in->program = g_strdup(h->program ? h->program : "");
@@ -120,8 +122,10 @@ gboolean tpo_input_pass(tpo_input *in, int hold, tpo_batch_fn fn, void *ctx,
 		return TRUE;
 	}
 	tpo_trace_reader *r = tpo_trace_reader_open(in->path, err);
-	if (!r)
+	if (!r) {
+		g_prefix_error(err, "%s: ", in->path);
 		return FALSE;
+	}
 	struct stat st;
 	double size = stat(in->path, &st) == 0 && st.st_size > 0 ? (double)st.st_size : 1.0;
 	int first_pass = in->passes == 0;
@@ -170,6 +174,8 @@ gboolean tpo_input_pass(tpo_input *in, int hold, tpo_batch_fn fn, void *ctx,
 		g_clear_error(err);
 		k = 0;
 	}
+	if (k < 0)
+		g_prefix_error(err, "%s: ", in->path);
 	if (k == 0 && nb) {
 		if (hold)
 			hold_ids(in, batch, nb);

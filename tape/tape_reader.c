@@ -47,15 +47,10 @@ static gboolean parse_header(tpo_tape_reader *r, GError **err)
 			    "%s: header truncated at byte %zu", r->path, got);
 		return FALSE;
 	}
+	/* The CRC is checked before the version is believed: a damaged version field is damage
+	 * (the header's CRC says so), not a version from another build. */
 	uint32_t version = tpo_tape_get32(f + 8), hsize = tpo_tape_get32(f + 12);
-	if (version != TPO_TAPE_VERSION && version != 1) {
-		g_set_error(err, TPO_TAPE_ERROR, TPO_TAPE_ERROR_FORMAT,
-			    "%s: tape version %u, this build reads versions 1 to %u", r->path,
-			    version, TPO_TAPE_VERSION);
-		return FALSE;
-	}
-	size_t fixed = version == 1 ? TPO_TAPE_FIXED_HEADER_V1 : TPO_TAPE_FIXED_HEADER;
-	if (hsize < fixed + 8 || hsize > TPO_TAPE_MAX_HEADER) {
+	if (hsize < TPO_TAPE_FIXED_HEADER_V1 + 8 || hsize > TPO_TAPE_MAX_HEADER) {
 		g_set_error(err, TPO_TAPE_ERROR, TPO_TAPE_ERROR_FORMAT, "%s: bad header size %u",
 			    r->path, hsize);
 		return FALSE;
@@ -74,6 +69,20 @@ static gboolean parse_header(tpo_tape_reader *r, GError **err)
 		g_free(b);
 		g_set_error(err, TPO_TAPE_ERROR, TPO_TAPE_ERROR_CRC,
 			    "%s: header CRC mismatch (bytes 0 to %u)", r->path, hsize);
+		return FALSE;
+	}
+	size_t fixed = version == 1 ? TPO_TAPE_FIXED_HEADER_V1 : TPO_TAPE_FIXED_HEADER;
+	if (version != TPO_TAPE_VERSION && version != 1) {
+		g_free(b);
+		g_set_error(err, TPO_TAPE_ERROR, TPO_TAPE_ERROR_FORMAT,
+			    "%s: tape version %u, this build reads versions 1 to %u", r->path,
+			    version, TPO_TAPE_VERSION);
+		return FALSE;
+	}
+	if (hsize < fixed + 8) {
+		g_free(b);
+		g_set_error(err, TPO_TAPE_ERROR, TPO_TAPE_ERROR_FORMAT, "%s: bad header size %u",
+			    r->path, hsize);
 		return FALSE;
 	}
 	tpo_tape_header *h = &r->h;

@@ -6,6 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Sizes beyond any address space are refused, not clamped: 2^64 bytes, 2^52 pages of 4 KiB. */
+#define MAX_BYTES 18446744073709551616.0
+#define MAX_PAGES 4503599627370496.0
+
 #define ERR(...) (g_set_error(err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, __VA_ARGS__), FALSE)
 
 static gboolean parse_number(const char *s, double *v, const char **rest)
@@ -35,6 +39,8 @@ gboolean tpo_parse_size(const char *s, tpo_size_spec *out, GError **err)
 	if (!*u || !g_ascii_strcasecmp(u, "p") || !g_ascii_strcasecmp(u, "pages")) {
 		if (v < 1 || v != floor(v))
 			return ERR("size '%s': a page count must be a whole number >= 1", s);
+		if (v > MAX_PAGES)
+			return ERR("size '%s' is too large (at most 2^52 pages)", s);
 		*out = (tpo_size_spec){TPO_SIZE_PAGES, v};
 		return TRUE;
 	}
@@ -52,6 +58,8 @@ gboolean tpo_parse_size(const char *s, tpo_size_spec *out, GError **err)
 		return ERR("size '%s': unknown unit '%s'", s, u);
 	if (v * mult < 1)
 		return ERR("size '%s' is less than a byte", s);
+	if (v * mult > MAX_BYTES)
+		return ERR("size '%s' is too large (at most 16 EiB)", s);
 	*out = (tpo_size_spec){TPO_SIZE_BYTES, v * mult};
 	return TRUE;
 }
@@ -88,6 +96,8 @@ gboolean tpo_parse_range(const char *s, tpo_size_spec spec[3], GError **err)
 	if (ok && spec[2].kind != spec[0].kind && !(spec[0].kind != TPO_SIZE_PERCENT &&
 						    spec[2].kind != TPO_SIZE_PERCENT))
 		ok = ERR("range '%s': STEP must be of the same kind as START", s);
+	if (ok && spec[0].kind == spec[1].kind && spec[0].value > spec[1].value)
+		ok = ERR("range '%s': START is above END", s);
 	g_strfreev(parts);
 	return ok;
 }
@@ -101,7 +111,8 @@ static int cmp_u64(const void *a, const void *b)
 uint64_t *tpo_range_pages(const tpo_size_spec spec[3], uint64_t footprint, uint32_t page_size,
 			  size_t *n)
 {
-	GArray *a = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	/* sized: never a NULL array, even for a range that holds no size (END below START) */
+	GArray *a = g_array_sized_new(FALSE, FALSE, sizeof(uint64_t), 32);
 	uint64_t end = tpo_size_pages(&spec[1], footprint, page_size);
 	if (spec[2].kind == TPO_SIZE_PERCENT) {
 		for (double v = spec[0].value; v <= spec[1].value + 1e-9 && a->len < 1000;

@@ -10,6 +10,8 @@
 
 #define TPO_RT_ERROR (tpo_rt_error_quark())
 GQuark tpo_rt_error_quark(void);
+/* TPO_RT_ERROR codes: the run failed, or the request itself cannot be met (a command-line error). */
+enum { TPO_RT_ERROR_FAILED = 0, TPO_RT_ERROR_REQUEST = 1 };
 
 typedef enum tpo_rt_policy {
 	TPO_RT_DEMAND,    /* fetch the faulting page only */

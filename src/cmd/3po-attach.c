@@ -42,8 +42,8 @@ static void usage(FILE *f)
 	        "\n"
 	        "Exit status: 0 when the trace was written (whether we detached or the process exited),\n"
 	        "1 if attaching or writing failed (no such process, permission denied, already traced,\n"
-	        "a zombie, our own pid, the process at vm.max_map_count: it is then detached), 2 for a\n"
-	        "bad command line, 128+N if 3po-tracer was killed by signal N.\n"
+	        "a zombie, a kernel thread, our own pid, the process at vm.max_map_count: it is then\n"
+	        "detached), 2 for a bad command line, 128+N if 3po-tracer was killed by signal N.\n"
 	        "Example: 3po-attach -d 2 -o m.3pt $(pgrep matmul)\n",
 	        DEFAULT_MICROSET);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "tpo/far.h"
 #include "tpo/runtime.h"
 #include "tpo/tracer.h"
 #include "tpo/tape.h"
@@ -57,7 +58,7 @@ static uint64_t tape_footprint(const char *path, GError **err)
 
 static int bad(const char *what, const char *arg, const char *why)
 {
-	fprintf(stderr, "3po-run: %s: '%s': %s\nTry '3po-run --help' for more information.\n", what, arg, why);
+	fprintf(stderr, "3po-run: %s: '%s': %s\n", what, arg, why);
 	return 2;
 }
 
@@ -214,27 +215,39 @@ int run_runtime_main(int argc, char **argv)
 		}
 		opt.local_pages = tpo_size_pages(&size, 0, 4096);
 	}
+	/* made before the program runs, as a trace is: a file that cannot be made stops us first */
+	FILE *stats = stats_path ? fopen(stats_path, "w") : NULL;
+	if (stats_path && !stats) {
+		fprintf(stderr, "3po-run: %s: %s\n", stats_path, g_strerror(errno));
+		return 1;
+	}
 	tpo_rt_result res;
 	gboolean ok = tpo_runtime_run(&opt, &res, &err);
 	if (!ok) {
 		fprintf(stderr, "3po-run: %s\n", err ? err->message : "the runtime failed");
+		/* a request the runtime cannot take (a far URI, a size) is the command line's fault */
+		bool usage = g_error_matches(err, TPO_RT_ERROR, TPO_RT_ERROR_REQUEST) ||
+		             g_error_matches(err, TPO_FAR_ERROR, TPO_FAR_ERROR_URI);
 		g_clear_error(&err);
+		if (stats)
+			fclose(stats);
 		if (res.exec_errno)
 			return res.exec_errno == ENOENT ? 127 : 126;
-		return 1;
+		return usage ? 2 : 1;
 	}
-	if (stats_path) {
-		FILE *f = fopen(stats_path, "w");
-		if (!f) {
-			fprintf(stderr, "3po-run: %s: %s\n", stats_path, g_strerror(errno));
-		} else {
-			tpo_rt_stats_print(f, &opt, &res, true);
-			fclose(f);
+	int code = tpo_exit_code(res.status);
+	if (stats) {
+		tpo_rt_stats_print(stats, &opt, &res, true);
+		bool failed = ferror(stats) != 0;
+		failed |= fclose(stats) != 0;
+		if (failed) {
+			fprintf(stderr, "3po-run: %s: %s\n", stats_path, errno ? g_strerror(errno) : "write failed");
+			code = code ? code : 1; /* the program's status first, as for an unwritable trace */
 		}
 	}
 	if (opt.verbose || json)
 		tpo_rt_stats_print(stderr, &opt, &res, json);
-	return tpo_exit_code(res.status);
+	return code;
 }
 
 void run_usage(FILE *f)

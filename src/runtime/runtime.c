@@ -87,11 +87,11 @@ gboolean tpo_runtime_run(const tpo_rt_options *opt, tpo_rt_result *res, GError *
 {
 	memset(res, 0, sizeof *res);
 	if (opt->local_pages < 2) {
-		g_set_error(err, TPO_RT_ERROR, 0, "local memory must be at least 2 pages");
+		g_set_error(err, TPO_RT_ERROR, TPO_RT_ERROR_REQUEST, "local memory must be at least 2 pages");
 		return FALSE;
 	}
 	if (opt->policy == TPO_RT_TAPE && !opt->tape) {
-		g_set_error(err, TPO_RT_ERROR, 0, "--policy tape needs --tape FILE");
+		g_set_error(err, TPO_RT_ERROR, TPO_RT_ERROR_REQUEST, "--policy tape needs --tape FILE");
 		return FALSE;
 	}
 	if (opt->policy == TPO_RT_TAPE && opt->check_identity && !check_identity(opt, err))

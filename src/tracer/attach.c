@@ -81,6 +81,24 @@ static gboolean fail(GError **err, const char *fmt, ...)
 	return FALSE;
 }
 
+/* A kernel thread: "Kthread: 1" in its status (Linux 6.0 on), else PF_KTHREAD in the flags
+ * of its stat (field 9, after the parenthesised name, which may hold anything). */
+static bool is_kernel_thread(int pid, const char *status)
+{
+	const char *k = strstr(status, "\nKthread:");
+	if (k)
+		return atoi(k + 9) == 1;
+	char path[64], *stat = NULL;
+	snprintf(path, sizeof path, "/proc/%d/stat", pid);
+	if (!g_file_get_contents(path, &stat, NULL, NULL))
+		return false;
+	const char *p = strrchr(stat, ')');
+	unsigned long flags = 0;
+	bool kt = p && sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) == 1 && (flags & 0x00200000);
+	g_free(stat);
+	return kt;
+}
+
 /* Refuses what cannot or must not be attached to, with a one-line reason. */
 static gboolean check_target(int pid, GError **err)
 {
@@ -99,6 +117,8 @@ static gboolean check_target(int pid, GError **err)
 	const char *tgid = strstr(status, "\nTgid:");
 	if (tgid && atoi(tgid + 6) != pid)
 		ok = fail(err, "%d is a thread of process %d: attach to the process", pid, atoi(tgid + 6));
+	else if (is_kernel_thread(pid, status))
+		ok = fail(err, "process %d is a kernel thread: it has no user memory to trace", pid);
 	else if (state && strchr(state + 7, 'Z') && strchr(state + 7, 'Z') < strchr(state + 7, '\n'))
 		ok = fail(err, "process %d is a zombie", pid);
 	else if (tracer && atoi(tracer + 11) != 0)

@@ -47,6 +47,23 @@ void tpo_launch_forward_signals(int pid)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+gboolean tpo_launch_no_aslr(GError **err)
+{
+	errno = 0;
+	int cur = personality(0xffffffff);
+	if (cur >= 0 && (cur & ADDR_NO_RANDOMIZE))
+		return TRUE;
+	if (cur < 0 || personality((unsigned long)cur | ADDR_NO_RANDOMIZE) < 0 ||
+	    !(personality(0xffffffff) & ADDR_NO_RANDOMIZE)) {
+		int e = errno;
+		g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_IO,
+		            "cannot turn address randomisation off: personality: %s (--aslr runs with it on, "
+		            "but no tape fits such a run)", e ? g_strerror(e) : "not set");
+		return FALSE;
+	}
+	return TRUE;
+}
+
 static void pin_to(int pid, int cpu)
 {
 	cpu_set_t set;
@@ -58,6 +75,9 @@ static void pin_to(int pid, int cpu)
 gboolean tpo_trace_launch(const tpo_trace_options *opt, tpo_trace_result *res, GError **err)
 {
 	memset(res, 0, sizeof *res);
+	/* the same addresses every run, so a tape (made of addresses) fits the next run */
+	if (!opt->aslr && !tpo_launch_no_aslr(err))
+		return FALSE;
 	int go[2], failed[2];
 	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(failed, O_CLOEXEC) < 0) {
 		g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_IO, "pipe: %s", g_strerror(errno));
@@ -77,9 +97,6 @@ gboolean tpo_trace_launch(const tpo_trace_options *opt, tpo_trace_result *res, G
 		close(failed[0]);
 		if (read(go[0], &c, 1) != 1)
 			_exit(127);
-		/* the same addresses every run, so a tape (made of addresses) fits the next run */
-		if (!opt->aslr)
-			personality((unsigned long)personality(0xffffffff) | ADDR_NO_RANDOMIZE);
 		execvp(opt->argv[0], opt->argv);
 		int e = errno;
 		if (write(failed[1], &e, sizeof e) < 0)

@@ -98,6 +98,10 @@ uint64_t tpo_now_ns(void);
 bool tpo_is_stop_signal(int sig);
 /* launch.c: signals sent to the supervisor by other processes go to pid (0: stop forwarding). */
 void tpo_launch_forward_signals(int pid);
+/* launch.c: turns address randomisation off for the programs we start from now on (our
+ * personality, which fork and exec pass on), and checks that it is off; FALSE with err if the
+ * kernel refuses (a seccomp profile may), rather than run at addresses no tape fits. */
+gboolean tpo_launch_no_aslr(GError **err);
 
 /* trace events (tracer.c) */
 void tpo_tr_emit(tpo_tracer *t, const tpo_event *ev);

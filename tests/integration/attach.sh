@@ -71,6 +71,12 @@ if pid == 0: os._exit(0)
 print(pid, flush=True); time.sleep(5)' >"$work/zpid" &
 for _ in $(seq 100); do [ -s "$work/zpid" ] && break; sleep 0.1; done # python starts slowly on a loaded machine
 refuse "zombie" "zombie" "$bindir/3po-attach" -o "$work/x.3pt" "$(cat "$work/zpid")"
+kthread=$(grep -l '^Kthread:[[:space:]]*1' /proc/[0-9]*/status 2>/dev/null | head -1 | cut -d/ -f3)
+if [ -n "$kthread" ]; then
+  refuse "kernel thread" "kernel thread" "$bindir/3po-attach" -o "$work/x.3pt" "$kthread"
+else
+  echo "note: no kernel thread visible here (a PID namespace?): that refusal not tested"
+fi
 "$bindir/3po-run" -q -o "$work/t.3pt" "$runner" 3000 >/dev/null &
 run=$!
 # 3po-run's own child (a name match could find another test's runner, running beside this one)

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # runtime_program.sh — under the runtime a program keeps its own stdin, exit status and signals
 # (also signals sent to 3po-run), threads work, a far store that goes away ends the run with a
-# one-line error instead of wrong results, and bad requests get a one-line error. Exits 77 when
-# the kernel lacks what the runtime needs.
+# one-line error instead of wrong results, and bad requests get a one-line error. Exits 77 only
+# when the kernel lacks a feature the runtime needs, named by tests/runtime/kernel_probe.c.
 # usage: runtime_program.sh BINDIR
 set -u
 bindir=$1
@@ -13,14 +13,8 @@ say() { echo "FAIL: $*"; fail=1; }
 run() { "$bindir/3po-run" "$@"; }
 rt=(--policy demand --local-mem 64 --min-region 64K)
 
-if ! run -q "${rt[@]}" -- /bin/true 2>"$work/probe.err"; then
-  if grep -q "lacks\|userfaultfd\|pidfd\|seccomp" "$work/probe.err"; then
-    echo "SKIP: $(head -1 "$work/probe.err")"
-    exit 77
-  fi
-  echo "FAIL: runtime cannot run /bin/true: $(cat "$work/probe.err")"
-  exit 1
-fi
+. "$(dirname "$0")/runtime_require.sh"
+rt_require
 
 # exit status and death by signal, as a shell reports them
 run -q "${rt[@]}" -- sh -c 'exit 3'
@@ -102,6 +96,6 @@ refuse 2 "bad size" --local-mem lots -- /bin/true
 refuse 2 "bad policy" --policy magic --local-mem 64 -- /bin/true
 refuse 2 "percent without tape" --policy demand --local-mem 20% -- /bin/true
 refuse 1 "missing tape" --tape "$work/none.tape" -- /bin/true
-refuse 1 "bad far URI" --far ftp://x --policy demand --local-mem 64 -- /bin/true
+refuse 2 "bad far URI" --far ftp://x --policy demand --local-mem 64 -- /bin/true
 refuse 127 "missing program" "${rt[@]}" -- "$work/no-such-program"
 exit $fail

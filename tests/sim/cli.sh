@@ -49,6 +49,14 @@ expect_rc 2 "convert without -o" "$bin/3po-convert" "$w/belady.txt"
 expect_rc 1 "convert missing list" "$bin/3po-convert" "$w/nope.txt" -o "$w/x.3pt"
 expect_rc 1 "to-list of a non-trace" "$bin/3po-convert" --to-list "$w/belady.txt"
 
+# --page-size and --program go into the trace's header, and pages are of that size
+expect_rc 0 "convert 8K pages" "$bin/3po-convert" "$w/belady.txt" -o "$w/b8.3pt" --page-size 8192 --program myprog
+[ "$("$bin/3po-dump" --json "$w/b8.3pt" | jq -c '[.page_size, .program]')" = '[8192,"myprog"]' ] && ok ||
+  bad "convert --page-size 8192 --program myprog: $("$bin/3po-dump" --json "$w/b8.3pt" | jq -c '[.page_size, .program]')"
+[ "$("$bin/3po-convert" --to-list "$w/b8.3pt" | head -4 | tr '\n' ' ')" = "0x0 0x2000 0x2000 0x4000 " ] && ok ||
+  bad "8K pages: $("$bin/3po-convert" --to-list "$w/b8.3pt" | head -4 | tr '\n' ' ')"
+expect_rc 2 "convert page size not a power of two" "$bin/3po-convert" "$w/belady.txt" -o "$w/x.3pt" --page-size 3000
+
 # --- 3po-sim reports (hand-worked numbers: see tests/sim/policies.c)
 expect_rc 0 "sim json" "$bin/3po-sim" "$w/b.3pt" -m 3 --json -q
 cp "$w/out" "$w/r.json"
@@ -61,6 +69,19 @@ expect_rc 0 "sim bytes" "$bin/3po-sim" "$w/b.3pt" -m 16K --json -q --policy lru
 [ "$(json "$w/out" "d['policies'][0]['local_pages'], d['policies'][0]['fetches']")" = "(4, 8)" ] && ok || bad "16K is 4 pages"
 expect_rc 0 "sim text" "$bin/3po-sim" "$w/b.3pt" -m 3 --compute 100ns -q
 grep -q '^readahead' "$w/out" && grep -q 'slowdown' "$w/out" && ok || bad "text report: $(cat "$w/out")"
+
+# the far-memory model: --page-cluster bounds readahead's window (2^N pages per fault), and
+# --trace-overhead is taken off the trace's duration per fault (3po-convert: 1 ns per access)
+seq 4096 4096 262144 >"$w/seq.txt"
+cat "$w/seq.txt" "$w/seq.txt" | "$bin/3po-convert" -o "$w/seq.3pt"
+ra() { "$bin/3po-sim" "$w/seq.3pt" -m 8 --policy readahead --json -q "$@" | jq -c '[.policies[0].misses, .policies[0].prefetches]'; }
+[ "$(ra --page-cluster 0)" = "[128,0]" ] && ok || bad "--page-cluster 0 (no readahead): $(ra --page-cluster 0)"
+[ "$(ra --page-cluster 1)" = "[64,64]" ] && ok || bad "--page-cluster 1 (pairs): $(ra --page-cluster 1)"
+[ "$(ra | jq '.[0] < 64')" = true ] && ok || bad "--page-cluster 3 (the default): $(ra)"
+model() { "$bin/3po-sim" "$w/seq.3pt" -m 8 --policy lru --json -q "$@" | jq -c '[.model.compute_ns_per_access, .model.local_time_ns]'; }
+[ "$(model --trace-overhead 0)" = "[1,128]" ] && ok || bad "--trace-overhead 0: $(model --trace-overhead 0)"
+[ "$(model --trace-overhead 0.25ns)" = "[0.75,96]" ] && ok || bad "--trace-overhead 0.25ns: $(model --trace-overhead 0.25ns)"
+[ "$(model)" = "[0,0]" ] && ok || bad "the default overhead (30us) leaves nothing: $(model)"
 
 # --- tapes: write, replay at its own size (no misses), replay against another trace
 for p in lru min; do
@@ -103,6 +124,26 @@ expect_rc 2 "two traces" "$bin/3po-sim" "$w/b.3pt" "$w/b.3pt" -m 3
 expect_rc 1 "missing trace" "$bin/3po-sim" "$w/nope.3pt" -m 3
 expect_rc 1 "not a trace" "$bin/3po-sim" "$w/belady.txt" -m 3
 expect_rc 1 "unwritable tape" "$bin/3po-sim" "$w/b.3pt" -m 3 -o /nonexistent/dir/x.tape -q
+expect_rc 2 "size beyond 2^64 bytes" "$bin/3po-sim" "$w/b.3pt" -m 1e99
+expect_rc 2 "bytes beyond 2^64" "$bin/3po-sim" "$w/b.3pt" -m 1e17K
+expect_rc 2 "range downwards" "$bin/3po-sim" "$w/b.3pt" --mrc 50%:5%:5%
+expect_rc 2 "range of pages downwards" "$bin/3po-sim" "$w/b.3pt" --mrc 5:1:1
+expect_rc 2 "range downwards from pages to a share" "$bin/3po-sim" "$w/b.3pt" --mrc 4:40%:1
+# errors about a file name it
+expect_rc 1 "missing trace named" "$bin/3po-sim" "$w/nope.3pt" -m 3
+grep -q "nope.3pt" "$w/err" && ok || bad "missing trace not named: $(cat "$w/err")"
+expect_rc 1 "not a trace named" "$bin/3po-sim" "$w/belady.txt" -m 3
+grep -q "belady.txt" "$w/err" && ok || bad "non-trace not named: $(cat "$w/err")"
+head -c 60 "$w/b.3pt" >"$w/short.3pt"
+expect_rc 1 "short header named" "$bin/3po-sim" "$w/short.3pt" -m 3
+grep -q "short.3pt" "$w/err" && ok || bad "short trace not named: $(cat "$w/err")"
+# a damaged byte of a tape's version field is damage (the header's CRC), not a version from the future
+cp "$w/lru.tape" "$w/damaged.tape"
+printf '\x10' | dd of="$w/damaged.tape" bs=1 seek=10 conv=notrunc status=none
+expect_rc 1 "damaged tape version" "$bin/3po-dump" "$w/damaged.tape"
+grep -q "CRC" "$w/err" && ! grep -q "version 1048578" "$w/err" && ok || bad "damaged tape version: $(cat "$w/err")"
+expect_rc 1 "damaged tape version, replayed" "$bin/3po-sim" "$w/b.3pt" --replay "$w/damaged.tape" -q
+grep -q "damaged.tape.*CRC" "$w/err" && ok || bad "damaged tape version, replayed: $(cat "$w/err")"
 size=$(stat -c %s "$w/b.3pt")
 for cut in 10 40 $((size / 2)) $((size - 3)); do
   head -c $cut "$w/b.3pt" >"$w/cut.3pt"

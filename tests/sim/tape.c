@@ -155,6 +155,13 @@ START_TEST(version_1)
 	ck_assert(tpo_tape_reader_open(path, &e) == NULL);
 	ck_assert_msg(strstr(e->message, "version 3"), "%s", e->message);
 	g_clear_error(&e);
+	/* a damaged version field (its CRC not rewritten) is damage, not a version from elsewhere */
+	tpo_tape_put32((uint8_t *)b + 8, 0x100002);
+	ck_assert(g_file_set_contents(path, b, (gssize)len, NULL));
+	ck_assert(tpo_tape_reader_open(path, &e) == NULL);
+	ck_assert_msg(g_error_matches(e, TPO_TAPE_ERROR, TPO_TAPE_ERROR_CRC) && !strstr(e->message, "version"),
+		      "%s", e->message);
+	g_clear_error(&e);
 	g_free(b);
 	g_unlink(path);
 	g_free(path);

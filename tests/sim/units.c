@@ -31,8 +31,11 @@ START_TEST(sizes)
 	ck_assert_uint_eq(tpo_size_pages(&s, 1000, 4096), 125);
 	ck_assert(tpo_parse_size("100%", &s, &e));
 	ck_assert_uint_eq(tpo_size_pages(&s, 977, 4096), 977);
+	ck_assert(tpo_parse_size("4503599627370496", &s, &e)); /* 2^52 pages: 2^64 bytes */
+	ck_assert(tpo_parse_size("16777216T", &s, &e));        /* 2^64 bytes */
 	const char *bad[] = {"", "-5", "0", "1.5", "20%%", "101%", "0%", "12Q", "64MX", "abc",
-			     " 5", "5 ", "1e400", "nan"};
+			     " 5", "5 ", "1e400", "nan", "1e99", "4503599627370497", "1e99K",
+			     "16777217T"};
 	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
 		ck_assert_msg(!tpo_parse_size(bad[i], &s, &e), "'%s' accepted", bad[i]);
 		ck_assert(e != NULL);
@@ -67,7 +70,8 @@ START_TEST(ranges)
 	v = tpo_range_pages(r, 3, 4096, &n);
 	ck_assert_uint_eq(n, 3);
 	g_free(v);
-	const char *bad[] = {"5%:100%", "5%:100%:5", "a:b:c", "1:2:3:4", ""};
+	const char *bad[] = {"5%:100%", "5%:100%:5", "a:b:c", "1:2:3:4", "", "50%:5%:5%", "5:1:1",
+			     "2M:1M:4K"};
 	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
 		ck_assert_msg(!tpo_parse_range(bad[i], r, &e), "'%s' accepted", bad[i]);
 		g_clear_error(&e);

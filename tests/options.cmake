@@ -1,0 +1,11 @@
+# Tests of 3po-run's options by their effects seen from outside (tests/integration/
+# trace_options.sh, runtime_options.sh), with deny_personality: a command run with personality(2)
+# refused by a seccomp filter, as a container's profile does.
+add_executable(deny_personality ${CMAKE_CURRENT_SOURCE_DIR}/tools/deny_personality.c)
+set_target_properties(deny_personality PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests-bin)
+add_test(NAME tracer_options COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/trace_options.sh
+         ${CMAKE_BINARY_DIR}/bin ${CMAKE_BINARY_DIR}/tests-bin)
+add_test(NAME rt_options COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/runtime_options.sh
+         ${CMAKE_BINARY_DIR}/bin ${CMAKE_BINARY_DIR}/tests-bin)
+set_tests_properties(tracer_options rt_options PROPERTIES TIMEOUT 300)
+set_tests_properties(rt_options PROPERTIES SKIP_RETURN_CODE 77 LABELS runtime)
