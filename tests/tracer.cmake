@@ -48,7 +48,7 @@ set_tests_properties(tracer_trace_write PROPERTIES SKIP_RETURN_CODE 77)
 
 
 # Check unit tests of the tracer's internals (private headers under src/).
-foreach(t regions microset)
+foreach(t regions microset cpuload)
   tpo_unit_test(test_${t} ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_${t}.c)
   target_include_directories(test_${t} PRIVATE ${PROJECT_SOURCE_DIR}/src)
 endforeach()

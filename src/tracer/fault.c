@@ -65,7 +65,7 @@ bool tpo_fault_handle(tpo_tracer *t, tpo_thread *th, const siginfo_t *si)
 	th->last_fault_rip = regs.rip;
 	th->last_regs = regs;
 	tpo_segv_add_probe(p, ops);
-	if (tpo_tr_run_ops(t, th, ops, &regs, &regs))
+	if (tpo_tr_run_ops_tail(t, th, ops, &regs))
 		tpo_segv_repair(t, th);
 	return true;
 }

@@ -1,7 +1,8 @@
 /* launch.c — 3po-run's start: fork the program, seize it before it execs, pin it and the
- * supervisor to one CPU, forward signals sent to the supervisor, and finish the trace. */
+ * supervisor to one CPU (the least busy), forward signals sent to the supervisor, and finish the trace. */
 #define _GNU_SOURCE
 #include "tracer/tracer.h"
+#include "tracer/cpuload.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -64,21 +65,6 @@ gboolean tpo_launch_no_aslr(GError **err)
 	return TRUE;
 }
 
-/* The CPU we run on now (the scheduler spreads concurrent tracers), if we may run there. */
-static int pick_cpu(void)
-{
-	cpu_set_t set;
-	int now = sched_getcpu();
-	if (sched_getaffinity(0, sizeof set, &set) < 0)
-		return -1;
-	if (now >= 0 && now < CPU_SETSIZE && CPU_ISSET(now, &set))
-		return now;
-	for (int c = 0; c < CPU_SETSIZE; c++)
-		if (CPU_ISSET(c, &set))
-			return c;
-	return -1;
-}
-
 /* The program runs on untraced (a trace write failed): give every thread of it back the CPU
  * affinity it would have had, the one we had before pinning ourselves. */
 static void unpin_all(int pid, const cpu_set_t *orig)
@@ -114,7 +100,7 @@ gboolean tpo_trace_launch(const tpo_trace_options *opt, tpo_trace_result *res, G
 		return FALSE;
 	}
 	cpu_set_t orig;
-	int cpu = opt->pin && sched_getaffinity(0, sizeof orig, &orig) == 0 ? pick_cpu() : -1;
+	int cpu = opt->pin && sched_getaffinity(0, sizeof orig, &orig) == 0 ? tpo_cpuload_least_busy(50) : -1;
 	if (cpu >= 0)
 		pin_to(0, cpu);
 	pid_t pid = fork();

@@ -45,6 +45,7 @@ typedef struct tpo_proc {
 	bool segv_tracked;     /* the program installed its own SIGSEGV action ... */
 	uint8_t segv_act[32];  /* ... this one (struct kernel_sigaction) */
 	struct unw_addr_space *unw_as; /* libunwind's view of it (--callchain), NULL until needed */
+	uint64_t stubs_used[TPO_SCRATCH_STUB_COUNT / 64]; /* stubs in the scratch page taken by threads */
 } tpo_proc;
 
 typedef struct tpo_thread {
@@ -65,6 +66,9 @@ typedef struct tpo_thread {
 	int pending_sig;       /* signal to deliver on next resume */
 	bool parked;           /* stopped for a detach */
 	int park_sig;          /* signal to deliver when detaching from that stop */
+	int stub;              /* 1 + its stub's index in the scratch page, 0 if none yet */
+	bool in_tail;          /* resumed in its stub (a batch's end), maybe still there ... */
+	uint64_t tail_rip;     /* ... whence it jumps back to this address */
 } tpo_thread;
 
 typedef struct tpo_tracer {
@@ -159,6 +163,14 @@ void tpo_tr_remove_scratch(int tid, tpo_proc *p, const struct user_regs_struct *
 /* running a batch in a stopped thread, then leaving it stopped with regs (tracer.c) */
 bool tpo_tr_run_ops(tpo_tracer *t, tpo_thread *th, const tpo_ops *ops,
                     const struct user_regs_struct *regs, const struct user_regs_struct *resume);
+
+/* The same for a batch run where the program's registers are *regs and stay so: the batch puts
+ * them back itself (tpo_remote_run_tail) when it can, which saves a register write per fault. */
+bool tpo_tr_run_ops_tail(tpo_tracer *t, tpo_thread *th, const tpo_ops *ops, const struct user_regs_struct *regs);
+/* A thread stopped (other than at a fault or system call) right after such a batch may still be
+ * in its stub: put it back at the program's instruction, where a signal handler or a detach can
+ * take it. Any stop will do; a no-op unless th->in_tail. */
+void tpo_tr_leave_tail(tpo_thread *th);
 
 /* maplimit.c: one of our mprotects failed with err at addr; at vm.max_map_count, the run ends
  * (t->error set; 3po-run kills the program, 3po-attach detaches). */

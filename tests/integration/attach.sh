@@ -89,7 +89,8 @@ else
 fi
 "$bindir/3po-run" -q -o "$work/t.3pt" "$runner" 3000 >/dev/null &
 run=$!
-until_true "3po-run started its program" eval 'traced=$(pgrep -P "$run" | head -1) && [ -n "$traced" ] && traced "$traced"'
+# 3po-run's own child, traced by 3po-run (a name match could find another test's runner, running beside this one)
+until_true "3po-run started its program" eval 'traced=$(pgrep -P "$run" | head -1) && [ -n "$traced" ] && [ "$(awk '"'"'/^TracerPid/ {print $2}'"'"' "/proc/$traced/status" 2>/dev/null)" = "$run" ]'
 refuse "already traced" "already being traced" "$bindir/3po-attach" -o "$work/x.3pt" "$traced"
 if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
   sleep 5 &
