@@ -4,7 +4,10 @@
  * memfd. While the pager is held still (rt->lock, every far read collected), each of the child's
  * views is replaced, by calls injected in the child, with a fresh private anonymous mapping that
  * holds the pages as of the fork: resident pages read from the memfd, far pages read from the
- * far store, never-stored pages left as the kernel's zeros (not written, so not allocated). */
+ * far store, never-stored pages left as the kernel's zeros (not written, so not allocated).
+ * Other threads of the parent may run meanwhile: its writable resident pages are write-protected
+ * for the copy, so that their writes wait (their faults reach the pager, which waits for the
+ * lock) and the child gets the memory of one instant, as fork gives it. */
 #define _GNU_SOURCE
 #include "runtime/fork_copy.h"
 
@@ -278,8 +281,39 @@ static bool close_ours(fc *c)
 	return ok;
 }
 
-bool rt_fork_copy(rt *r, int child, uint64_t scratch, GQueue *deferred, bool *gone, int *gone_status,
-                  GError **err)
+/* A mapped page that may be written without a fault (not write-protected). */
+static bool writable(const rt_region *g, size_t i)
+{
+	return g->state[i] == RT_MAPPED && !(g->flags[i] & RT_PF_CLEAN);
+}
+
+/* Write-protects (on) or write-enables (off) every writable mapped page of the parent, a run at
+ * a time; their states do not change meanwhile (the lock is held). */
+static bool freeze(rt *r, bool on)
+{
+	for (guint j = 0; j < r->regions->len; j++) {
+		rt_region *g = &g_array_index(r->regions, rt_region, j);
+		size_t n = rt_idx(g, g->end);
+		for (size_t i = 0; i < n;) {
+			if (!writable(g, i)) {
+				i++;
+				continue;
+			}
+			size_t m = i + 1;
+			while (m < n && writable(g, m))
+				m++;
+			if (!rt_uffd_wp_range(r, g->start + i * RT_PAGE, (m - i) * RT_PAGE, on) && on) {
+				rt_op_failed(r, "write-protecting for a fork", g->start + i * RT_PAGE);
+				return false;
+			}
+			i = m;
+		}
+	}
+	return true;
+}
+
+bool rt_fork_copy(rt *r, int child, uint64_t scratch, GQueue *deferred, bool others_run, bool *gone,
+                  int *gone_status, GError **err)
 {
 	fc c = {.r = r, .pid = child, .scratch = scratch, .deferred = deferred};
 	*gone = false;
@@ -295,7 +329,10 @@ bool rt_fork_copy(rt *r, int child, uint64_t scratch, GQueue *deferred, bool *go
 	while (!r->failed && tpo_far_reads_pending(r->far))
 		if (rt_collect(r, true) < 0)
 			break;
-	bool ok = !r->failed && copy_regions(&c) && close_ours(&c);
+	bool frozen = others_run && !r->failed && freeze(r, true);
+	bool ok = !r->failed && (frozen || !others_run) && copy_regions(&c) && close_ours(&c);
+	if (frozen)
+		freeze(r, false);
 	pthread_mutex_unlock(&r->lock);
 	close(c.mem);
 	g_free(c.buf);

@@ -15,8 +15,9 @@
  * of ours the child inherited. scratch: the scratch page the child inherited; deferred: where
  * other threads' stops seen meanwhile go. Returns false if the child died meanwhile (*gone_status
  * gets its wait status, *gone set) or on an error (err set: the child must not run). Signals
- * that reached the child meanwhile are sent to it again. */
-bool rt_fork_copy(rt *r, int child, uint64_t scratch, GQueue *deferred, bool *gone, int *gone_status,
-                  GError **err);
+ * that reached the child meanwhile are sent to it again. others_run: other threads of the parent
+ * may be running (their writes are held back during the copy). */
+bool rt_fork_copy(rt *r, int child, uint64_t scratch, GQueue *deferred, bool others_run, bool *gone,
+                  int *gone_status, GError **err);
 
 #endif

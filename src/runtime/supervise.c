@@ -345,7 +345,14 @@ static void give_copy(sup *s, sthread *c)
 	bool gone = false;
 	int status = 0;
 	GError *err = NULL;
-	if (!rt_fork_copy(s->r, c->tid, s->scratch, &s->deferred, &gone, &status, &err)) {
+	guint managed = 0;
+	GHashTableIter it;
+	gpointer k, v;
+	g_hash_table_iter_init(&it, s->threads);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		managed += ((sthread *)v)->managed;
+	/* the forking thread is stopped at its event; any other thread of the program may run */
+	if (!rt_fork_copy(s->r, c->tid, s->scratch, &s->deferred, managed > 1, &gone, &status, &err)) {
 		if (gone) {
 			g_hash_table_remove(s->threads, GINT_TO_POINTER(c->tid));
 			return;

@@ -47,6 +47,13 @@ for pol in demand readahead leap; do
   same "fork_private $pol" --policy $pol --local-mem 64 -- "$tb/rtf_fork_private" 1024
   same "fork_loop $pol" --policy $pol --local-mem 256 -- "$tb/rtf_fork_loop" 1024 8
 done
+# another thread writes while the program forks: the child's copy is the memory of one instant
+# (all 512 pages resident and writable, then most far)
+for pol in demand readahead leap; do
+  for lm in 1024 128; do
+    same "fork_threads $pol at $lm pages" --policy $pol --local-mem $lm -- "$tb/rtf_fork_threads" 512 10
+  done
+done
 for prog in fork_private fork_loop; do
   args=(1024); [ $prog = fork_loop ] && args=(1024 8)
   "$bindir/3po-run" -q --microset 8 -o "$work/$prog.3pt" "$tb/rtf_$prog" "${args[@]}" >/dev/null ||
