@@ -228,7 +228,8 @@ static bool copy_regions(fc *c)
 	while (fgets(line, sizeof line, f)) {
 		uint64_t s, e;
 		char perms[8];
-		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s", &s, &e, perms) != 3)
+		/* only shared views: a private mapping there is the child's own already */
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s", &s, &e, perms) != 3 || perms[3] != 's')
 			continue;
 		seg_t seg = {s, e, parse_prot(perms)};
 		g_array_append_val(segs, seg);
@@ -265,8 +266,11 @@ static bool close_ours(fc *c)
 		struct stat st;
 		if (de->d_name[0] == '.' || fstatat(dirfd(d), de->d_name, &st, 0) < 0)
 			continue;
-		if ((have_m && st.st_dev == m.st_dev && st.st_ino == m.st_ino) ||
-		    (have_u && st.st_dev == u.st_dev && st.st_ino == u.st_ino)) {
+		char link[64] = "";
+		if (have_u && st.st_dev == u.st_dev && st.st_ino == u.st_ino)
+			readlinkat(dirfd(d), de->d_name, link, sizeof link - 1);
+		/* (anon inodes may be one for many files: the uffd is known by its name too) */
+		if ((have_m && st.st_dev == m.st_dev && st.st_ino == m.st_ino) || strstr(link, "userfaultfd")) {
 			int fd = atoi(de->d_name);
 			g_array_append_val(fds, fd);
 		}

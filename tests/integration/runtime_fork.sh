@@ -116,6 +116,6 @@ pid=$!
 sleep 0.5
 kill -KILL $pid
 wait $pid 2>/dev/null
-for _ in $(seq 100); do pgrep -f "rtf_fork_loop 2048 0" >/dev/null || break; sleep 0.05; done
-pgrep -f "rtf_fork_loop 2048 0" >/dev/null && say "SIGKILL of 3po-run left processes: $(pgrep -af 'rtf_fork_loop 2048 0')"
+for _ in $(seq 100); do pgrep -f "$tb/rtf_fork_loop 2048 0" >/dev/null || break; sleep 0.05; done
+pgrep -f "$tb/rtf_fork_loop 2048 0" >/dev/null && say "SIGKILL of 3po-run left processes: $(pgrep -af "$tb/rtf_fork_loop 2048 0")"
 exit $fail
