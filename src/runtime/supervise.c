@@ -2,7 +2,8 @@
  * seccomp filter that stops it only at mmap, munmap, mremap and madvise), give it a userfaultfd
  * at its exec, turn each large private anonymous mapping it makes into a view of the runtime's
  * memfd registered with that userfaultfd, keep the regions current through munmap, mremap and
- * madvise, and pass everything else (signals, threads, exit status) through untouched. */
+ * madvise, give each child it forks its own copy of that memory (fork_copy.c) before the child
+ * runs, and pass everything else (signals, threads, exit status) through untouched. */
 #define _GNU_SOURCE
 #include "runtime/supervise.h"
 
