@@ -1,10 +1,14 @@
 /* readahead.c — Linux's VMA-based swap readahead (mm/swap_state.c: swap_vma_ra_win,
  * swap_vma_readahead, swap_update_readahead, __swapin_nr_pages), on virtual page numbers. Each
- * region (VMA) keeps (previous fault page, window, hits), initially (0, 0, 4). A fault on a page
- * that readahead brought in and nothing used yet counts a hit and records the page. A fault on
- * an absent page sizes the window from the hits (then zeroed), places it after the page for a
- * forward stream, before it for a backward one, else around it, and clips it to the VMA and
- * to the 2 MiB PMD of the page. */
+ * region (VMA) keeps its own (previous fault page, window, hits), initially (0, 0, 0) as a new
+ * VMA's swap_readahead_info is (the global hits counter that starts at 4 belongs to the
+ * non-VMA cluster readahead). A fault on a page that readahead brought in and nothing used yet
+ * counts a hit and records the page. A fault on an absent page sizes the window from the hits
+ * (then zeroed), places it after the page for a forward stream, before it for a backward one,
+ * else around it, and clips it to the VMA and to the 2 MiB PMD of the page. Regions come from
+ * the trace (env->regions) or, in the runtime, from its managed regions (env->region_of); a
+ * region's state is found by its first page, so one mapped again at the same place goes on
+ * with the state of the one before. */
 #include "prefetcher.h"
 
 #include <glib.h>
@@ -20,8 +24,9 @@ typedef struct ra_state {
 typedef struct readahead {
 	tpo_prefetcher base;
 	const tpo_regions *regions;
-	ra_state *st; /* one per region, plus one for pages outside every region */
-	size_t nst;
+	int (*region_of)(void *ctx, uint64_t page, uint64_t *start, uint64_t *end);
+	void *region_ctx;
+	GHashTable *st; /* region's first page -> ra_state (UINT64_MAX: pages outside every region) */
 	unsigned max_win;
 	uint64_t pmd_pages;
 } readahead;
@@ -50,15 +55,27 @@ unsigned tpo_swapin_nr_pages(uint64_t prev_offset, uint64_t offset, unsigned hit
 
 static ra_state *state_of(readahead *r, uint64_t page, uint64_t *vstart, uint64_t *vend)
 {
-	long i = r->regions ? tpo_regions_find(r->regions, page) : -1;
-	if (i < 0) {
-		*vstart = 0;
-		*vend = UINT64_MAX;
-		return &r->st[r->nst - 1];
+	*vstart = 0;
+	*vend = UINT64_MAX;
+	if (r->region_of) {
+		if (!r->region_of(r->region_ctx, page, vstart, vend)) {
+			*vstart = 0;
+			*vend = UINT64_MAX;
+		}
+	} else if (r->regions) {
+		long i = tpo_regions_find(r->regions, page);
+		if (i >= 0) {
+			*vstart = r->regions->v[i].start;
+			*vend = r->regions->v[i].end;
+		}
 	}
-	*vstart = r->regions->v[i].start;
-	*vend = r->regions->v[i].end;
-	return &r->st[i];
+	uint64_t key = *vend == UINT64_MAX && *vstart == 0 ? UINT64_MAX : *vstart;
+	ra_state *st = g_hash_table_lookup(r->st, (gconstpointer)(uintptr_t)key);
+	if (!st) {
+		st = g_new0(ra_state, 1);
+		g_hash_table_insert(r->st, (gpointer)(uintptr_t)key, st);
+	}
+	return st;
 }
 
 static void ra_hit(tpo_prefetcher *p, uint64_t page)
@@ -108,7 +125,7 @@ static size_t ra_miss(tpo_prefetcher *p, uint64_t page, uint64_t *out, size_t ma
 static void ra_destroy(tpo_prefetcher *p)
 {
 	readahead *r = (readahead *)p;
-	g_free(r->st);
+	g_hash_table_destroy(r->st);
 	g_free(r);
 }
 
@@ -119,10 +136,9 @@ tpo_prefetcher *tpo_readahead_new(const tpo_sim_env *env)
 	r->base.on_miss = ra_miss;
 	r->base.destroy = ra_destroy;
 	r->regions = env->regions && env->regions->n ? env->regions : NULL;
-	r->nst = (r->regions ? r->regions->n : 0) + 1;
-	r->st = g_new0(ra_state, r->nst);
-	for (size_t i = 0; i < r->nst; i++)
-		r->st[i].hits = 4; /* "Initial readahead hits is 4 to start up with a small window" */
+	r->region_of = env->region_of;
+	r->region_ctx = env->region_ctx;
+	r->st = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
 	unsigned order = MIN(env->page_cluster, SWAP_RA_ORDER_CEILING);
 	r->max_win = 1u << order;
 	r->base.max_window = r->max_win;

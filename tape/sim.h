@@ -40,6 +40,10 @@ typedef struct tpo_sim_env {
 	tpo_farmem_model model;
 	tpo_pagemap *map;         /* id <-> page number; readahead/leap look up neighbours */
 	const tpo_regions *regions; /* readahead's VMA bounds (NULL: one region) */
+	/* Instead of regions, for regions that change while the program runs (the runtime's): the
+	 * bounds [start, end) in page numbers of the region holding page; 0 if none holds it. */
+	int (*region_of)(void *ctx, uint64_t page, uint64_t *start, uint64_t *end);
+	void *region_ctx;
 	unsigned page_size;       /* bytes (readahead keeps inside a 2 MiB PMD); 0: 4096 */
 	unsigned page_cluster;    /* readahead/leap: window of at most 2^page_cluster pages */
 	unsigned leap_history;    /* leap: fault deltas kept (32) */

@@ -1,6 +1,8 @@
 /* tpo/far.h — far memory: the store that holds a program's pages that are not in local memory.
- * Two kinds behind one interface: "local" (an in-process store behind an emulated network link
- * with a latency and a bandwidth) and "tcp://HOST:PORT" (a 3po-memserver process). Pages are
+ * Kinds behind one interface: "local" (an in-process store behind an emulated network link
+ * with a latency and a bandwidth), "tcp://HOST:PORT" (a 3po-memserver process) and
+ * "file:PATH[?keep]" (a file or block device on flash, O_DIRECT through io_uring) and
+ * "memcached://HOST:PORT,..." (memcached servers, libmemcached, ketama, replicas). Pages are
  * named by a 64-bit key (the runtime uses the page number). Reads are pipelined: start many,
  * collect them in the order they were started. A page never stored reads as zeros. */
 #ifndef TPO_FAR_H
@@ -29,7 +31,10 @@ typedef struct tpo_far_stats {
 
 typedef struct tpo_far tpo_far;
 
-/* "local" or "tcp://HOST:PORT" (HOST a name or an IPv4/IPv6 literal, [v6]:port accepted). */
+/* "local", "tcp://HOST:PORT" (HOST a name or an IPv4/IPv6 literal, [v6]:port accepted) or
+ * "file:PATH" (created, grown and removed here; PATH must not exist) or "file:PATH?keep" (an
+ * existing file or block device, used as it is and left in place) or
+ * "memcached://HOST:PORT[,HOST:PORT...][?replicas=N]" (each page also on the N next servers). */
 tpo_far *tpo_far_open(const char *uri, const tpo_far_options *opt, GError **err);
 /* Starts a read of page key. Never blocks on the network for long (may block to send). */
 bool tpo_far_read_start(tpo_far *f, uint64_t key, GError **err);

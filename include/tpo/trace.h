@@ -95,7 +95,9 @@ typedef struct tpo_trace_footer {
 } tpo_trace_footer;
 
 /* Writer. Events are buffered into chunks; a chunk is written (with its length and CRC) when it
- * is full or on tpo_trace_writer_flush, so a killed writer leaves every complete chunk readable. */
+ * is full, on tpo_trace_writer_flush, or once old (tpo_trace_writer_set_max_age), so a killed
+ * writer leaves every complete chunk readable. A failed write cuts the file back to its last
+ * complete chunk. Not thread-safe: a caller that flushes from another thread locks around it. */
 typedef struct tpo_trace_writer tpo_trace_writer;
 
 tpo_trace_writer *tpo_trace_writer_open(const char *path, const tpo_trace_header *h, GError **err);
@@ -131,6 +133,12 @@ const char *tpo_event_type_name(tpo_event_type t);
 /* Fills f->accesses, f->microsets, f->regions and f->events with the counts of the events added
  * so far (leaves the other fields alone), so a caller need not count them itself. */
 void tpo_trace_writer_counts(const tpo_trace_writer *w, tpo_trace_footer *f);
+/* A chunk is written once its first event is ns old (checked as events are added), not only when
+ * full, so a killed writer loses at most about that much; 0 (the default) turns this off. */
+void tpo_trace_writer_set_max_age(tpo_trace_writer *w, uint64_t ns);
+/* When (CLOCK_MONOTONIC ns) the events waiting in the current chunk are due: a caller that may go
+ * idle past it calls tpo_trace_writer_flush then. 0 if none wait or no maximum age is set. */
+uint64_t tpo_trace_writer_due_ns(const tpo_trace_writer *w);
 /* "exited", "killed", "detached", "interrupted", "error", or "unknown". */
 const char *tpo_trace_end_name(uint32_t reason);
 

@@ -2,12 +2,16 @@
 # replicate.sh — the paper's experiment on this machine: each oblivious workload at several
 # local-memory sizes (a share of its traced footprint), run with all memory local, under Linux
 # swap (a cgroup v1 memory limit, swap on /dev/zram0), and under the 3PO runtime with demand,
-# readahead, leap, and tapes (lru and min). Prints one table of slowdowns against all-local,
-# writes results.csv and a plot, and checks every cell's checksum. Needs root. Sets up zram swap
-# and a cgroup, and undoes both at the end (also on ^C).
+# readahead, leap, and tapes (lru and min). Prints one table of slowdowns against all-local, then
+# for every runtime cell its physical floor (the all-local time, or the time the emulated link
+# needs for the bytes the cell fetched plus one latency, whichever is longer), the cell's time
+# over that floor, the runtime's cost per page moved (the cell's time over all-local, per page
+# fetched or evicted) and its speed-up over Linux swap; writes results.csv and a plot, and checks
+# every cell's checksum. Needs root. Sets up zram swap and a cgroup, and undoes both at the end
+# (also on ^C).
 #
 # usage: scripts/bench/replicate.sh [-b BUILD_DIR] [-o OUT_DIR] [-s "10 20 30 50 100"]
-#                                   [-w "matmul stencil ..."] [-r REPEAT]
+#                                   [-S small|large] [-w "matmul stencil ..."] [-r REPEAT]
 set -uo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 build=$here/build
@@ -15,12 +19,14 @@ out=$here/build/bench
 sizes="10 20 30 50 100"
 only=""
 repeat=1
-usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
-while getopts "b:o:s:w:r:h" o; do
+set_name=small
+usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
+while getopts "b:o:s:S:w:r:h" o; do
   case $o in
     b) build=$OPTARG ;;
     o) out=$OPTARG ;;
     s) sizes=$OPTARG ;;
+    S) set_name=$OPTARG ;;
     w) only=$OPTARG ;;
     r) repeat=$OPTARG ;;
     h) usage; exit 0 ;;
@@ -32,22 +38,47 @@ bin=$build/bin
 [ "$(id -u)" = 0 ] || { echo "replicate.sh: needs root (zram swap, cgroups)" >&2; exit 1; }
 mkdir -p "$out"
 
-# Workloads and their benchmark sizes (footprints of 8-32 MiB), and the microset each is traced
-# with: 64, the tracer's default, except matmul, whose three 64-row blocks span 192 pages and
-# thrash a microset of 64 (tracing it then takes minutes instead of seconds). The runtime's
-# --settle is the same number (the tape records it), and tapes are made for the local memory
-# less lookahead and it.
-declare -A args=(
-  [matmul]="-n 1024 -b 64"
-  [matvec]="-n 2048 -r 16"
-  [dot]="-n 2097152 -r 16"
-  [spmv]="-n 262144 -d 8 -r 2"
-  [fft]="-k 19"
-  [stencil]="-n 1024 -s 16"
-  [lu]="-n 1024"
-  [bitonic]="-k 21"
-)
-declare -A microset=([matmul]=256)
+# Workloads and their benchmark sizes, and the microset each is traced with: 64, the tracer's
+# default, except matmul, whose three blocks of 64 rows thrash a smaller microset (tracing it then
+# takes minutes instead of seconds): 256 at n = 1024 (192 pages), 2048 at n = 3456 (1296 pages).
+# The runtime's --settle is the same number (the tape records it), and tapes are made for the
+# local memory less lookahead and it.
+# small (-S small, the default): footprints of 8-32 MiB, all-local in well under a second.
+# large (-S large): footprints of 256-512 MiB (fft 384 MiB; lu 200 MiB, the largest that should
+# compute in under ~20 s), as in the paper (0.4-4 GiB); tracing them takes minutes each.
+# All-local on the 2026-11-29 host (shared, so upper bounds): matvec 1.5 s, dot 0.9 s, spmv
+# 0.6 s, fft 4.4 s, stencil 4.4 s, bitonic 20.7 s; matmul and lu not timed (estimated 16-17 s).
+declare -A args microset
+case $set_name in
+  small)
+    args=(
+      [matmul]="-n 1024 -b 64"
+      [matvec]="-n 2048 -r 16"
+      [dot]="-n 2097152 -r 16"
+      [spmv]="-n 262144 -d 8 -r 2"
+      [fft]="-k 19"
+      [stencil]="-n 1024 -s 16"
+      [lu]="-n 1024"
+      [bitonic]="-k 21"
+    )
+    microset=([matmul]=256) ;;
+  large)
+    args=(
+      [matmul]="-n 3456 -b 64"
+      [matvec]="-n 8192 -r 16"
+      [dot]="-n 33554432 -r 16"
+      [spmv]="-n 4194304 -d 8 -r 2"
+      [fft]="-k 24"
+      [stencil]="-n 4096 -s 16"
+      [lu]="-n 5120"
+      [bitonic]="-k 25"
+    )
+    microset=([matmul]=2048) ;;
+  *) echo "replicate.sh: -S small or large, not '$set_name'" >&2; exit 2 ;;
+esac
+# the emulated link of the runtime's local far store (3po-run's defaults)
+link_gbps=25
+link_latency_s=3e-6
 order="matmul matvec dot spmv fft stencil lu bitonic"
 [ -n "$only" ] && order=$only
 
@@ -95,19 +126,29 @@ in_cgroup() { # in_cgroup BYTES CMD...: runs CMD limited to BYTES of memory (swa
   echo "$bytes" >"$cg/memory.limit_in_bytes"
   sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" "$@"
 }
-best() { # best N CMD...: the fastest of N runs (checks the checksum of each)
+best() { # best N CMD...: the fastest of N runs (checks the checksum of each); a runtime run
+  # writes its statistics to $out/run.json, and those of the fastest are kept in $out/best.json
   local n=$1 b="" t
   shift
+  rm -f "$out/best.json"
   for _ in $(seq "$n"); do
+    rm -f "$out/run.json"
     t=$(timed "$@") || { echo "$t"; return; }
     grep -q "^checksum $want_sum\$" "$out/last.out" || { echo "BADSUM"; return; }
-    if [ -z "$b" ] || awk -v t="$t" -v b="$b" 'BEGIN {exit !(t < b)}'; then b=$t; fi
+    if [ -z "$b" ] || awk -v t="$t" -v b="$b" 'BEGIN {exit !(t < b)}'; then
+      b=$t
+      [ -f "$out/run.json" ] && cp "$out/run.json" "$out/best.json"
+    fi
   done
   echo "$b"
 }
 
 csv=$out/results.csv
-echo "workload,local_pct,config,seconds,slowdown" >"$csv"
+# per runtime cell also: pages fetched (zero-filled ones included) and evicted, bytes read from far
+# memory, the physical floor (all-local time, or bytes_in over the link plus one latency if
+# longer), seconds over the floor, microseconds of the program's time per page moved ((seconds -
+# all-local) / (fetches + evictions)), and Linux swap's time over this cell's (the speed-up)
+echo "workload,local_pct,config,seconds,slowdown,fetches,evictions,bytes_in,floor_s,vs_floor,us_per_page,vs_swap" >"$csv"
 configs="linux-swap demand readahead leap tape-lru tape-min"
 printf "%-9s %5s %8s" workload local all-local
 for c in $configs; do printf " %10s" "$c"; done
@@ -139,6 +180,7 @@ for w in $order; do
     [ $look -ge 16 ] || look=16
     tapecap=$(( cap - look - ms ))
     [ $tapecap -ge 16 ] || tapecap=16
+    swap_t=""
     for c in $configs; do
       case $c in
         linux-swap)
@@ -154,33 +196,55 @@ for w in $order; do
           done ;;
         demand | readahead | leap)
           # shellcheck disable=SC2086
-          t=$(best "$repeat" "$bin/3po-run" -q --min-region 64K --policy $c --local-mem $cap -- "$bin/$w" $a) ;;
+          t=$(best "$repeat" "$bin/3po-run" -q --min-region 64K --stats "$out/run.json" --policy $c --local-mem $cap -- "$bin/$w" $a) ;;
         tape-*)
           p=${c#tape-}
           "$bin/3po-sim" -q "$out/$w.3pt" --local-mem $tapecap --policy "$p" --lookahead $look \
             -o "$out/$w-$pct-$p.tape" >/dev/null 2>>"$out/log"
           # shellcheck disable=SC2086
-          t=$(best "$repeat" "$bin/3po-run" -q --min-region 64K --tape "$out/$w-$pct-$p.tape" --local-mem $cap \
-            -- "$bin/$w" $a) ;;
+          t=$(best "$repeat" "$bin/3po-run" -q --min-region 64K --stats "$out/run.json" --tape "$out/$w-$pct-$p.tape" \
+            --local-mem $cap -- "$bin/$w" $a) ;;
       esac
+      [ $c = linux-swap ] && swap_t=$t
       if [[ $t =~ ^[0-9.]+$ ]]; then
         r=$(awk -v t="$t" -v b="$base" 'BEGIN {printf "%.4f", t / b}')
         printf " %9.2fx" "$r"
-        echo "$w,$pct,$c,$t,$r" >>"$csv"
+        extra_cols=",,,,,,,"
+        if [ $c != linux-swap ] && [ -f "$out/best.json" ]; then
+          extra_cols=$(jq -r '[.fetches, .evictions, .bytes_in] | @csv' "$out/best.json" |
+            awk -F, -v t="$t" -v b="$base" -v s="$swap_t" -v bw="$link_gbps" -v lat="$link_latency_s" '{
+              link = $3 * 8 / (bw * 1e9) + lat; floor = link > b ? link : b
+              moved = $1 + $2; upp = moved ? (t - b) / moved * 1e6 : 0
+              vs = s ~ /^[0-9.]+$/ ? sprintf("%.3f", s / t) : ""
+              printf ",%d,%d,%d,%.4f,%.3f,%.2f,%s", $1, $2, $3, floor, t / floor, upp, vs}')
+        fi
+        echo "$w,$pct,$c,$t,$r$extra_cols" >>"$csv"
       else
         printf " %10s" "$t"
-        echo "$w,$pct,$c,,$t" >>"$csv"
+        echo "$w,$pct,$c,,$t,,,,,,," >>"$csv"
       fi
     done
     printf "\n"
   done
 done
 
-# the 20% column: tape (min) against Linux swap, the paper's headline
+# every runtime cell against its physical floor and against Linux swap
 echo
-echo "At 20% local memory (the paper's point): speed-up of tape-min over Linux swap, slowdown against all-local"
-awk -F, '$2 == 20 && $3 == "linux-swap" {s[$1] = $4} $2 == 20 && $3 == "tape-min" {t[$1] = $4; d[$1] = $5}
-  END {for (w in t) if (s[w] != "" && t[w] != "") printf "  %-9s %5.2fx faster than Linux swap, %5.2fx of all-local\n", w, s[w] / t[w], d[w]}' "$csv"
+echo "Runtime cells: physical floor (all-local, or bytes fetched over the ${link_gbps} Gbit/s link + one latency),"
+echo "time over it, the runtime's cost per page moved (program's time over all-local per page fetched or"
+echo "evicted), and speed-up over Linux swap"
+printf "%-9s %5s %-10s %9s %9s %9s %9s %10s %12s\n" workload local config fetches evictions floor "x floor" "us/page" "vs swap"
+awk -F, 'NR > 1 && $3 != "linux-swap" && $9 != "" {
+  printf "%-9s %4s%% %-10s %9d %9d %8.3fs %8.2fx %10.2f %11s\n", $1, $2, $3, $6, $7, $9, $10, $11, ($12 != "" ? sprintf("%.2fx", $12) : "-")}' "$csv"
+
+# the 20% line: tape (min) against Linux swap and its floor, the paper's headline and this
+# project's goal (at most 1.5x the floor, at least 2x faster than Linux swap, at most 4 us per page)
+echo
+echo "At 20% local memory (the paper's point): tape-min against Linux swap, all-local and its physical floor"
+awk -F, '$2 == 20 && $3 == "linux-swap" {s[$1] = $4} $2 == 20 && $3 == "tape-min" {t[$1] = $4; d[$1] = $5; f[$1] = $10; u[$1] = $11}
+  END {for (w in t) if (t[w] != "") {
+    sp = s[w] != "" ? sprintf("%5.2fx faster than Linux swap", s[w] / t[w]) : "Linux swap failed        "
+    printf "  %-9s %s, %5.2fx of all-local, %5.2fx its floor, %6.2f us per page moved\n", w, sp, d[w], f[w], u[w]}}' "$csv"
 
 if command -v gnuplot >/dev/null; then
   for w in $order; do

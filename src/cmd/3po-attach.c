@@ -18,7 +18,8 @@ static void usage(FILE *f)
 	fprintf(f,
 	        "Usage: 3po-attach [OPTIONS] PID\n"
 	        "Attach to every thread of running process PID, record the pages of memory it touches,\n"
-	        "and detach: on Ctrl-C, SIGTERM or SIGHUP, after --duration, or when the process exits.\n"
+	        "and detach: on Ctrl-C, SIGTERM or SIGHUP, after --duration, or when the process exits;\n"
+	        "at once (exit 1) if the trace cannot be written (a full disk).\n"
 	        "On detach every page protection is what the program had set, the tracer's page is\n"
 	        "unmapped, and the program runs on as if never traced.\n"
 	        "\n"

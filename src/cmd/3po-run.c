@@ -24,7 +24,8 @@ static void usage(FILE *f)
 	        "PROG's stdin, stdout, stderr, environment, signals and exit status are its own;\n"
 	        "3po-run exits with PROG's status (128+N if PROG was killed by signal N). If tracing\n"
 	        "cannot go on (PROG at vm.max_map_count), PROG is killed and 3po-run exits 1 after one\n"
-	        "line saying why.\n"
+	        "line saying why. If the trace cannot be written (a full disk), tracing stops there:\n"
+	        "PROG runs on untraced to its own end, and 3po-run exits 1 with a one-line error.\n"
 	        "\n"
 	        "Options:\n"
 	        "  -o, --output FILE    write the trace to FILE (default: PROG's base name + .3pt)\n"
@@ -146,16 +147,17 @@ int main(int argc, char **argv)
 	GError *err = NULL;
 	gboolean ok = tpo_trace_launch(&opt, &res, &err);
 	if (!ok) {
-		fprintf(stderr, "3po-run: %s\n", err ? err->message : "tracing failed");
+		/* no summary: the trace is not what it would claim */
+		fprintf(stderr, "3po-run: %s%s\n", err ? err->message : "tracing failed",
+		        res.detached ? "; tracing stopped there, the program ran on untraced" : "");
 		g_clear_error(&err);
+		g_free(def);
 		if (res.exec_errno)
 			return res.exec_errno == ENOENT ? 127 : 126;
-		if (!res.launched || res.killed)
-			return 1;
+		return 1; /* a failed trace, or PROG killed because tracing could not go on */
 	}
-	if (opt.verbose && res.launched)
+	if (opt.verbose)
 		summary(&res, output, opt.verbose);
 	g_free(def);
-	int code = tpo_exit_code(res.status);
-	return ok ? code : (code ? code : 1);
+	return tpo_exit_code(res.status);
 }

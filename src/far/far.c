@@ -1,10 +1,13 @@
 /* far.c — the far-memory front door: tpo_far_open picks the backend from the URI ("local",
- * "tcp://HOST:PORT"), the public calls check for a lost store and keep the statistics, then
- * call the backend. Also the helpers shared with 3po-memserver (far_proto.h). */
+ * "tcp://HOST:PORT", "file:PATH[?keep]", "memcached://HOST:PORT,..."), the public calls check
+ * for a lost store and keep the statistics, then call the backend. Also the helpers shared with
+ * 3po-memserver (far_proto.h) and with the backends (loss, page checksums). */
 #include "far_impl.h"
 #include "far_proto.h"
 
 #include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -41,6 +44,37 @@ void tpo_far_set_lost(tpo_far *f, GError *e, GError **err)
 		g_error_free(e);
 	if (err)
 		g_propagate_error(err, g_error_copy(f->lost));
+}
+
+void tpo_far_lose(tpo_far *f, GError **err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	GError *e = g_error_new_valist(TPO_FAR_ERROR, TPO_FAR_ERROR_LOST, fmt, ap);
+	va_end(ap);
+	tpo_far_set_lost(f, e, err);
+}
+
+uint64_t tpo_far_page_sum(const void *page)
+{
+	/* Two multiply-rotate lanes over the page's 64-bit words, then mixed: fast, and any
+	 * changed, moved or zeroed word changes it with near certainty. */
+	const unsigned char *p = page;
+	uint64_t a = 0x9e3779b97f4a7c15u, b = 0xc2b2ae3d27d4eb4fu;
+	for (size_t i = 0; i < TPO_FAR_PAGE; i += 16) {
+		uint64_t x, y;
+		memcpy(&x, p + i, 8);
+		memcpy(&y, p + i + 8, 8);
+		a = ((a ^ x) * 0xff51afd7ed558ccdu);
+		a = (a << 31) | (a >> 33);
+		b = ((b ^ y) * 0xc4ceb9fe1a85ec53u);
+		b = (b << 29) | (b >> 35);
+	}
+	uint64_t h = a ^ (b * 0x9e3779b97f4a7c15u);
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdu;
+	h ^= h >> 33;
+	return h;
 }
 
 static bool report_lost(const tpo_far *f, GError **err)
@@ -164,6 +198,54 @@ static tpo_far *bad_uri(const char *uri, const char *why, GError **err)
 	return NULL;
 }
 
+/* file:PATH or file:PATH?keep */
+static tpo_far *open_file(const char *uri, GError **err)
+{
+	const char *path = uri + 5;
+	size_t n = strlen(path);
+	bool keep = n >= 5 && strcmp(path + n - 5, "?keep") == 0;
+	if (keep)
+		n -= 5;
+	if (n == 0)
+		return bad_uri(uri, "no path (want file:PATH or file:PATH?keep)", err);
+	char *p = g_strndup(path, n);
+	tpo_far *f = tpo_far_file_open(uri, p, keep, err);
+	g_free(p);
+	return f;
+}
+
+/* memcached://HOST:PORT[,HOST:PORT...][?replicas=N] */
+static tpo_far *open_memcached(const char *uri, GError **err)
+{
+	const char *list = uri + 12, *q = strchr(list, '?');
+	unsigned replicas = 0;
+	if (q) {
+		const char *v = q + 1;
+		if (strncmp(v, "replicas=", 9) != 0)
+			return bad_uri(uri, "the only option is ?replicas=N", err);
+		v += 9;
+		size_t vn = strlen(v);
+		if (vn == 0 || vn > 2 || strspn(v, "0123456789") != vn)
+			return bad_uri(uri, "replicas=N wants a small number", err);
+		replicas = (unsigned)strtoul(v, NULL, 10);
+	}
+	char *hosts_s = q ? g_strndup(list, (size_t)(q - list)) : g_strdup(list);
+	char **items = g_strsplit(hosts_s, ",", -1);
+	unsigned n = g_strv_length(items);
+	char **hosts = g_new0(char *, n + 1), **ports = g_new0(char *, n + 1);
+	const char *why = n ? NULL : "empty address (want HOST:PORT)";
+	for (unsigned k = 0; k < n && !why; k++)
+		why = tpo_farp_split_hostport(items[k], false, &hosts[k], &ports[k]);
+	if (!why && replicas >= n)
+		why = "replicas=N needs more than N servers (each copy of a page on its own server)";
+	tpo_far *f = why ? bad_uri(uri, why, err) : tpo_far_memcached_open(uri, hosts, ports, n, replicas, err);
+	g_strfreev(hosts);
+	g_strfreev(ports);
+	g_strfreev(items);
+	g_free(hosts_s);
+	return f;
+}
+
 tpo_far *tpo_far_open(const char *uri, const tpo_far_options *opt, GError **err)
 {
 	if (!uri)
@@ -186,7 +268,11 @@ tpo_far *tpo_far_open(const char *uri, const tpo_far_options *opt, GError **err)
 		g_free(port);
 		return f;
 	}
-	return bad_uri(uri, "want \"local\" or tcp://HOST:PORT", err);
+	if (strncmp(uri, "file:", 5) == 0)
+		return open_file(uri, err);
+	if (strncmp(uri, "memcached://", 12) == 0)
+		return open_memcached(uri, err);
+	return bad_uri(uri, "want \"local\", tcp://HOST:PORT, file:PATH or memcached://HOST:PORT", err);
 }
 
 bool tpo_far_read_start(tpo_far *f, uint64_t key, GError **err)

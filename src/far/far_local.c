@@ -2,8 +2,10 @@
  * emulated full-duplex network link. A read started at time t departs at max(t, when the
  * inbound direction is free), holds that direction for one page's transfer time (4096*8 bits
  * / bandwidth) and arrives one latency after its transfer ends; so reads pipeline and are
- * bandwidth-bound. The page is copied when the read starts (what a server answering requests
- * in order would send). Writes take the outbound direction and never block the caller.
+ * bandwidth-bound. A read sends the page as it was when the read started (what a server
+ * answering requests in order would send), copied once, into the collector's buffer (a write or
+ * discard of a page a read in flight sends first keeps a copy of it for that read). Writes take
+ * the outbound direction and never block the caller.
  * Collecting a read that has not arrived spins on CLOCK_MONOTONIC (sleeping is far too coarse
  * for microseconds). */
 #include "far_impl.h"
@@ -15,9 +17,9 @@
 
 typedef struct {
 	uint64_t key;
-	double arrival;  /* ns since the store was opened */
-	bool zero;       /* the page was never stored: arrives as zeros */
-	unsigned char data[TPO_FAR_PAGE];
+	double arrival;            /* ns since the store was opened */
+	const unsigned char *src;  /* the stored page it sends, or data, or NULL: zeros */
+	unsigned char data[TPO_FAR_PAGE]; /* the page as it was, once a write or discard changed it */
 } local_read;
 
 typedef struct {
@@ -41,8 +43,12 @@ static bool local_read_start(tpo_far *f, uint64_t key, GError **err)
 	if (l->q_len == l->q_cap) {
 		size_t cap = l->q_cap ? 2 * l->q_cap : 16;
 		local_read *q = g_new(local_read, cap);
-		for (size_t i = 0; i < l->q_len; i++)
-			q[i] = l->q[(l->q_head + i) % l->q_cap];
+		for (size_t i = 0; i < l->q_len; i++) {
+			local_read *o = &l->q[(l->q_head + i) % l->q_cap];
+			q[i] = *o;
+			if (o->src == o->data) /* its own copy moves with it */
+				q[i].src = q[i].data;
+		}
 		g_free(l->q);
 		l->q = q;
 		l->q_cap = cap;
@@ -53,11 +59,22 @@ static bool local_read_start(tpo_far *f, uint64_t key, GError **err)
 	l->in_free = depart + l->transfer;
 	r->key = key;
 	r->arrival = l->in_free + l->latency;
-	const unsigned char *page = g_hash_table_lookup(f->held, TPO_FAR_KEY(key));
-	r->zero = !page;
-	if (page)
-		memcpy(r->data, page, TPO_FAR_PAGE);
+	r->src = g_hash_table_lookup(f->held, TPO_FAR_KEY(key));
 	return true;
+}
+
+/* The stored page at page is about to change or go: reads in flight that send it keep a copy of
+ * it as it was when they started (one copy per page read, made when the read is collected,
+ * unless this happens first). */
+static void keep_for_reads(far_local *l, const unsigned char *page)
+{
+	for (size_t i = 0; i < l->q_len; i++) {
+		local_read *r = &l->q[(l->q_head + i) % l->q_cap];
+		if (r->src == page) {
+			memcpy(r->data, page, TPO_FAR_PAGE);
+			r->src = r->data;
+		}
+	}
 }
 
 static inline void cpu_relax(void)
@@ -82,10 +99,10 @@ static int local_read_done(tpo_far *f, uint64_t *key, void *page, bool wait, GEr
 		f->stats.wait_ns += (uint64_t)(t - start);
 	}
 	*key = r->key;
-	if (r->zero)
+	if (!r->src)
 		memset(page, 0, TPO_FAR_PAGE);
 	else
-		memcpy(page, r->data, TPO_FAR_PAGE);
+		memcpy(page, r->src, TPO_FAR_PAGE);
 	l->q_head = (l->q_head + 1) % l->q_cap;
 	l->q_len--;
 	return 1;
@@ -100,6 +117,8 @@ static bool local_write(tpo_far *f, uint64_t key, const void *page, GError **err
 	if (!stored) {
 		stored = g_malloc(TPO_FAR_PAGE);
 		g_hash_table_insert(f->held, TPO_FAR_KEY(key), stored);
+	} else {
+		keep_for_reads(l, stored);
 	}
 	memcpy(stored, page, TPO_FAR_PAGE);
 	return true;
@@ -108,6 +127,9 @@ static bool local_write(tpo_far *f, uint64_t key, const void *page, GError **err
 static bool local_discard(tpo_far *f, uint64_t key, GError **err)
 {
 	(void)err;
+	const unsigned char *stored = g_hash_table_lookup(f->held, TPO_FAR_KEY(key));
+	if (stored)
+		keep_for_reads((far_local *)f, stored);
 	g_hash_table_remove(f->held, TPO_FAR_KEY(key));
 	return true;
 }

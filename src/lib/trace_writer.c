@@ -1,11 +1,13 @@
 /* trace_writer.c — writes a .3pt trace: the header at open, then events delta/varint-coded into
  * ~64 KiB chunks, each written with one write(2) (header with length, count and CRCs first), so a
- * writer killed at any moment leaves every complete chunk readable; the footer chunk at close. */
+ * writer killed at any moment leaves every complete chunk readable; the footer chunk at close.
+ * With a maximum age set, a chunk is also written once its first event is that old. */
 #include <tpo/trace.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "trace_codec.h"
@@ -17,10 +19,13 @@ struct tpo_trace_writer {
 	int fd;
 	char *path;
 	int page_shift;
-	gboolean failed;   /* an earlier write failed: the file ends in a partial chunk */
+	gboolean failed;   /* an earlier write failed (the file was cut back to its last whole chunk) */
+	off_t whole;       /* bytes of the file written in whole (header and complete chunks) */
 	uint8_t *buf;      /* chunk header (TPO_CHUNK_HEADER_LEN bytes) then the payload */
 	size_t cap, len;   /* len counts the header */
 	uint32_t nevents;  /* events in the current chunk */
+	uint64_t max_age_ns;  /* write a chunk once its first event is this old (0: only when full) */
+	uint64_t started_ns;  /* CLOCK_MONOTONIC time of the current chunk's first event */
 	/* delta state, reset at every chunk start */
 	uint64_t head[TPO_HEADS]; /* page numbers (address >> page_shift) of recent streams */
 	uint64_t head_used[TPO_HEADS], seq; /* when each head was last used, for replacing the oldest */
@@ -31,8 +36,16 @@ struct tpo_trace_writer {
 	uint64_t events, accesses, microsets, regions;
 };
 
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static gboolean write_all(tpo_trace_writer *w, const uint8_t *p, size_t n, GError **err)
 {
+	off_t total = (off_t)n;
 	while (n > 0) {
 		ssize_t k = write(w->fd, p, n);
 		if (k < 0 && errno == EINTR)
@@ -40,6 +53,10 @@ static gboolean write_all(tpo_trace_writer *w, const uint8_t *p, size_t n, GErro
 		if (k <= 0) {
 			int e = k < 0 ? errno : ENOSPC;
 			w->failed = TRUE;
+			/* a partial chunk would read as damage: end the file after the last whole one */
+			if (ftruncate(w->fd, w->whole) < 0) {
+				/* nothing more to do: a reader still stops at the partial chunk */
+			}
 			g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_IO, "writing %s: %s", w->path,
 				    g_strerror(e));
 			return FALSE;
@@ -47,6 +64,7 @@ static gboolean write_all(tpo_trace_writer *w, const uint8_t *p, size_t n, GErro
 		p += k;
 		n -= (size_t)k;
 	}
+	w->whole += total;
 	return TRUE;
 }
 
@@ -177,6 +195,7 @@ tpo_trace_writer *tpo_trace_writer_open(const char *path, const tpo_trace_header
 	gboolean ok = write_all(w, b->data, b->len, err);
 	g_byte_array_unref(b);
 	if (!ok) {
+		unlink(path); /* not even a header: no trace */
 		tpo_trace_writer_abandon(w);
 		return NULL;
 	}
@@ -352,11 +371,29 @@ gboolean tpo_trace_writer_add(tpo_trace_writer *w, const tpo_event *ev, GError *
 		break;
 	}
 	w->len = (size_t)(p - w->buf);
+	if (w->max_age_ns && w->nevents == 0)
+		w->started_ns = monotonic_ns();
 	w->nevents++;
 	w->events++;
 	if (w->len - TPO_CHUNK_HEADER_LEN >= TPO_CHUNK_TARGET)
 		return flush_chunk(w, err);
+	if (w->max_age_ns && w->nevents > 1 && monotonic_ns() - w->started_ns >= w->max_age_ns)
+		return flush_chunk(w, err);
 	return TRUE;
+}
+
+void tpo_trace_writer_set_max_age(tpo_trace_writer *w, uint64_t ns)
+{
+	w->max_age_ns = ns;
+	if (ns && w->nevents)
+		w->started_ns = monotonic_ns();
+}
+
+uint64_t tpo_trace_writer_due_ns(const tpo_trace_writer *w)
+{
+	if (!w->max_age_ns || !w->nevents || w->failed)
+		return 0;
+	return w->started_ns + w->max_age_ns;
 }
 
 gboolean tpo_trace_writer_flush(tpo_trace_writer *w, GError **err)

@@ -39,7 +39,8 @@ typedef struct fc {
 	int nstashed;
 	bool gone;
 	int gone_status;
-	uint8_t *buf;
+	uint8_t *buf;  /* CHUNK_PAGES pages read from the memfd */
+	uint8_t *page; /* one page read from the far store */
 	/* the segment being filled: far pages land at tmp + (key - key0) pages */
 	uint64_t tmp, key0;
 	GError *err;
@@ -93,7 +94,7 @@ static bool far_collect(fc *c)
 {
 	uint64_t key;
 	GError *e = NULL;
-	int rc = tpo_far_read_done(c->r->far, &key, c->r->buf, true, &e);
+	int rc = tpo_far_read_done(c->r->far, &key, c->page, true, &e);
 	if (rc < 0) {
 		if (!c->err)
 			c->err = e;
@@ -101,10 +102,10 @@ static bool far_collect(fc *c)
 			g_error_free(e);
 		return false;
 	}
-	if (rc == 0 || all_zero(c->r->buf))
+	if (rc == 0 || all_zero(c->page))
 		return true;
 	uint64_t at = c->tmp + (key - c->key0) * RT_PAGE;
-	if (!tpo_remote_write(c->mem, at, c->r->buf, RT_PAGE)) {
+	if (!tpo_remote_write(c->mem, at, c->page, RT_PAGE)) {
 		fail(c, "writing a far page", at, errno);
 		return false;
 	}
@@ -146,6 +147,10 @@ static bool fill(fc *c, rt_region *g, uint64_t a, uint64_t b)
 		}
 		for (size_t k = 0; k < n; k++) {
 			size_t i = rt_idx(g, x + k * RT_PAGE);
+			if (g->state[i] == RT_INFLIGHT) { /* cannot be, after the drain: never copy a guess */
+				fail(c, "a page still on its way", x + k * RT_PAGE, EBUSY);
+				return false;
+			}
 			if (g->state[i] != RT_FAR)
 				continue;
 			/* not local: the memfd has a hole there (zeros); the far store may hold it */
@@ -327,12 +332,15 @@ bool rt_fork_copy(rt *r, int child, uint64_t scratch, GQueue *deferred, bool oth
 		return false;
 	}
 	c.buf = g_malloc(CHUNK_PAGES * RT_PAGE);
+	c.page = g_malloc(RT_PAGE);
 	pthread_mutex_lock(&r->lock);
 	/* the pager is between two pieces of work; let every far read it started land first, so
 	 * that each page is either local (in the memfd) or far (in the store), never on its way */
 	while (!r->failed && tpo_far_reads_pending(r->far))
 		if (rt_collect(r, true) < 0)
 			break;
+	if (!r->failed)
+		rt_run_flush(r); /* pages gathered for one UFFDIO_COPY: in the memfd from then on */
 	bool frozen = others_run && !r->failed && freeze(r, true);
 	bool ok = !r->failed && (frozen || !others_run) && copy_regions(&c) && close_ours(&c);
 	if (frozen)
@@ -340,6 +348,7 @@ bool rt_fork_copy(rt *r, int child, uint64_t scratch, GQueue *deferred, bool oth
 	pthread_mutex_unlock(&r->lock);
 	close(c.mem);
 	g_free(c.buf);
+	g_free(c.page);
 	for (int k = 0; k < c.nstashed && !c.gone; k++)
 		syscall(SYS_tgkill, child, child, c.stashed[k]);
 	if (c.gone) {

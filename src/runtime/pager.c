@@ -1,13 +1,18 @@
 /* pager.c — the pager thread: answers the program's page faults (userfaultfd), collects pages
- * arriving from far memory, and lets the policy prefetch. It spins while there is work or a
- * recent fault (waking a thread on another CPU costs tens of microseconds here), then sleeps in
- * poll() until the next fault. */
+ * arriving from far memory, and lets the policy prefetch (see placement for where it runs). It
+ * spins while there is work or a recent fault (waking a thread on another CPU costs tens of
+ * microseconds here), then sleeps in poll() until the next fault. */
 #define _GNU_SOURCE
 #include "runtime/rt.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/userfaultfd.h>
 #include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -107,11 +112,96 @@ static void on_fault(rt *r, uint64_t address, uint64_t fl)
 	r->st.stall_s += (double)(rt_now_ns() - t0) / 1e9;
 }
 
+/* Where the pager runs: where the scheduler puts it, unless TPO_PAGER_CPU says otherwise: N
+ * pins it to CPU N; "apart" keeps it on a CPU other than the program's (it looks every
+ * KEEP_APART_NS at the CPU the program's main thread last ran on, /proc/PID/stat, and moves
+ * away from it), so that it never shares the program's CPU. On this shared 2-CPU machine both
+ * pinnings made tape runs slower under load (the pager stuck behind other work on its CPU
+ * while the program waited on it), so neither is the default. */
+#define KEEP_APART_NS 10000000ull
+
+typedef struct placement {
+	cpu_set_t allowed;   /* the CPUs the pager may use */
+	int cpu;             /* where it is pinned, -1 nowhere */
+	bool follow;         /* keep away from the program's CPU */
+	uint64_t checked;    /* when it last looked */
+} placement;
+
+static void pin_to(placement *pl, int cpu)
+{
+	cpu_set_t one;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	if (sched_setaffinity(0, sizeof one, &one) == 0)
+		pl->cpu = cpu;
+}
+
+/* The CPU the program's main thread last ran on, or -1. */
+static int program_cpu(const rt *r)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/%d/stat", r->kill_pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	char *p = strrchr(buf, ')'); /* the name may hold anything; the fields follow its ')' */
+	for (int field = 2; p && field < 39; field++)
+		p = strchr(p + 1, ' ');
+	return p ? atoi(p + 1) : -1;
+}
+
+static void place_init(placement *pl)
+{
+	pl->cpu = -1;
+	pl->follow = false;
+	pl->checked = 0;
+	if (sched_getaffinity(0, sizeof pl->allowed, &pl->allowed) < 0 || CPU_COUNT(&pl->allowed) < 2)
+		return;
+	const char *env = getenv("TPO_PAGER_CPU");
+	if (!env)
+		return;
+	if (strcmp(env, "apart") != 0) {
+		int cpu = atoi(env);
+		if (cpu >= 0 && cpu < CPU_SETSIZE && CPU_ISSET(cpu, &pl->allowed))
+			pin_to(pl, cpu);
+		return;
+	}
+	for (int c = 0; c < CPU_SETSIZE; c++) /* the last one, to begin with */
+		if (CPU_ISSET(c, &pl->allowed))
+			pl->cpu = c;
+	pin_to(pl, pl->cpu);
+	pl->follow = true;
+}
+
+static void keep_apart(const rt *r, placement *pl, uint64_t now)
+{
+	if (!pl->follow || now - pl->checked < KEEP_APART_NS)
+		return;
+	pl->checked = now;
+	int theirs = program_cpu(r);
+	if (theirs < 0 || theirs != pl->cpu)
+		return;
+	for (int k = 1; k < CPU_SETSIZE; k++) { /* the next allowed CPU after theirs */
+		int c = (theirs + k) % CPU_SETSIZE;
+		if (CPU_ISSET(c, &pl->allowed)) {
+			pin_to(pl, c);
+			return;
+		}
+	}
+}
+
 static void *pager_main(void *arg)
 {
 	rt *r = arg;
 	struct uffd_msg msgs[64];
 	uint64_t last_work = rt_now_ns();
+	placement pl;
+	place_init(&pl);
 	while (!r->stop && !r->failed) {
 		bool did = false;
 		ssize_t n = read(r->uffd, msgs, sizeof msgs);
@@ -124,9 +214,11 @@ static void *pager_main(void *arg)
 			did = true;
 		if (!r->failed && r->pol->advance && r->pol->advance(r, r->pol))
 			did = true;
+		rt_run_flush(r);
 		bool pending = tpo_far_reads_pending(r->far) > 0;
 		pthread_mutex_unlock(&r->lock);
 		uint64_t now = rt_now_ns();
+		keep_apart(r, &pl, now);
 		if (did) {
 			last_work = now;
 		} else if (!pending && now - last_work > SPIN_NS) {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #define RT_PF_MAP 0x4 /* map the page when its read arrives */
+#define COLLECT_MOST 16 /* arrivals rt_collect(r, false) takes in one call */
 
 void rt_fail(rt *r, GError *e)
 {
@@ -95,7 +96,7 @@ static bool all_zero(const uint8_t *p)
 	return true;
 }
 
-/* Write-protects pages [i, i + n) of g (all mapped) in one call: one TLB flush for the run. */
+/* Write-protects pages [i, i + n) of g in one call: one TLB flush for the run. */
 static bool wp_run(rt *r, rt_region *g, size_t i, size_t n)
 {
 	if (n == 1)
@@ -103,27 +104,42 @@ static bool wp_run(rt *r, rt_region *g, size_t i, size_t n)
 	return rt_uffd_wp_range(r, g->start + i * RT_PAGE, n * RT_PAGE, true);
 }
 
-/* Stores page i of g (write-protected, or unmapped) far, unless it is all zeros. */
-static bool write_back(rt *r, rt_region *g, size_t i)
+/* Stores page i of g far (data: its contents, read while it was write-protected or unmapped),
+ * unless it is all zeros. */
+static bool write_back(rt *r, rt_region *g, size_t i, const uint8_t *data)
 {
 	uint64_t key = g->off / RT_PAGE + i;
-	if (pread(r->memfd, r->buf, RT_PAGE, (off_t)(key * RT_PAGE)) != (ssize_t)RT_PAGE) {
-		rt_op_failed(r, "reading for eviction", g->start + i * RT_PAGE);
-		return false;
-	}
 	GError *e = NULL;
-	if (all_zero(r->buf)) {
+	if (all_zero(data)) {
 		if (tpo_far_holds(r->far, key) && !tpo_far_discard(r->far, key, &e)) {
 			rt_fail(r, e);
 			return false;
 		}
 		return true;
 	}
-	if (!tpo_far_write(r->far, key, r->buf, &e)) {
+	if (!tpo_far_write(r->far, key, data, &e)) {
 		rt_fail(r, e);
 		return false;
 	}
 	r->st.writebacks++;
+	return true;
+}
+
+/* Stores pages [i, i + n) of g far, read from the memfd RT_STAGE_PAGES at a time. */
+static bool write_back_run(rt *r, rt_region *g, size_t i, size_t n)
+{
+	for (size_t k = i; k < i + n;) {
+		size_t m = MIN(n - (k - i), (size_t)RT_STAGE_PAGES);
+		ssize_t len = (ssize_t)(m * RT_PAGE);
+		if (pread(r->memfd, r->wbuf, (size_t)len, (off_t)(g->off + k * RT_PAGE)) != len) {
+			rt_op_failed(r, "reading for eviction", g->start + k * RT_PAGE);
+			return false;
+		}
+		for (size_t j = 0; j < m; j++)
+			if (!write_back(r, g, k + j, r->wbuf + j * RT_PAGE))
+				return false;
+		k += m;
+	}
 	return true;
 }
 
@@ -151,17 +167,21 @@ static bool dirty(const rt_region *g, size_t i)
  * write-protection and finds it gone). */
 static void evict_run(rt *r, rt_region *g, size_t i, size_t n)
 {
-	for (size_t k = i; k < i + n;) {
+	bool any = false;
+	for (size_t k = i; k < i + n && !any; k++)
+		any = dirty(g, k);
+	/* one write-protect (one TLB flush) for the whole run: clean pages are protected already,
+	 * unmapped ones only get a marker, and all of them leave now */
+	if (any && !wp_run(r, g, i, n)) {
+		rt_op_failed(r, "write-protecting for eviction", g->start + i * RT_PAGE);
+		return;
+	}
+	for (size_t k = i; any && k < i + n;) {
 		size_t m = k;
 		while (m < i + n && dirty(g, m))
 			m++;
-		if (m > k && !wp_run(r, g, k, m - k)) {
-			rt_op_failed(r, "write-protecting for eviction", g->start + k * RT_PAGE);
+		if (m > k && !write_back_run(r, g, k, m - k))
 			return;
-		}
-		for (size_t j = k; j < m; j++)
-			if (!write_back(r, g, j))
-				return;
 		k = m > k ? m : k + 1;
 	}
 	fallocate(r->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)(g->off + i * RT_PAGE),
@@ -224,29 +244,91 @@ bool rt_make_room(rt *r, bool demand)
 	return true;
 }
 
+/* Bookkeeping of page i of g, just mapped (rc 1) or found mapped already (rc 0). */
+static void mapped_now(rt_region *g, size_t i, int rc, bool wp)
+{
+	g->state[i] = RT_MAPPED;
+	if (rc == 1 && wp) {
+		g->flags[i] |= RT_PF_CLEAN;
+		g->clean_maps++;
+	}
+	g->flags[i] &= (uint8_t)~(RT_PF_MAP | RT_PF_WRITE);
+}
+
+void rt_run_flush(rt *r)
+{
+	size_t n = r->run.n;
+	if (!n)
+		return;
+	rt_region *g = r->run.g;
+	size_t i = r->run.i;
+	bool wp = r->run.wp;
+	r->run.n = 0;
+	uint64_t addr = g->start + i * RT_PAGE;
+	const uint8_t *src = r->stage + r->run.slot * RT_PAGE;
+	int64_t done = 0;
+	int rc = rt_uffd_copy_run(r, addr, src, n, wp, &done);
+	size_t k = 0;
+	for (; k < (size_t)done; k++) /* mapped by this call */
+		if (g->state[i + k] == RT_INFLIGHT)
+			mapped_now(g, i + k, 1, wp);
+	if (rc == 1)
+		return;
+	for (; k < n; k++) { /* the call stopped (a page mapped meanwhile, say): one by one */
+		if (g->state[i + k] != RT_INFLIGHT)
+			continue;
+		int one = rt_uffd_copy(r, addr + k * RT_PAGE, src + k * RT_PAGE, wp);
+		if (one < 0) {
+			rt_op_failed(r, "placing", addr + k * RT_PAGE);
+			return;
+		}
+		mapped_now(g, i + k, one, wp);
+	}
+}
+
+/* The stage slot the next page to map goes to (after the open run, or the first one). */
+static uint8_t *next_slot(rt *r)
+{
+	if (r->run.n && r->run.slot + r->run.n == RT_STAGE_PAGES)
+		rt_run_flush(r);
+	size_t slot = r->run.n ? r->run.slot + r->run.n : 0;
+	return r->stage + slot * RT_PAGE;
+}
+
+/* Page i of g, whose data is in the next slot, joins the open run (or starts a new one). */
+static void run_add(rt *r, rt_region *g, size_t i, bool wp)
+{
+	size_t slot = r->run.n ? r->run.slot + r->run.n : 0;
+	if (r->run.n && r->run.g == g && r->run.i + r->run.n == i && r->run.wp == wp) {
+		r->run.n++;
+		return;
+	}
+	rt_run_flush(r); /* not contiguous: map the open run; the new one starts at this slot */
+	r->run.g = g;
+	r->run.i = i;
+	r->run.n = 1;
+	r->run.slot = slot;
+	r->run.wp = wp;
+}
+
+/* Places page i of g, whose data is at data (a stage slot when mapped). mapped: into the program
+ * (by the open run, so the page stays RT_INFLIGHT until rt_run_flush); otherwise into the memfd
+ * only. */
 static bool install(rt *r, rt_region *g, size_t i, const void *data, bool mapped)
 {
 	uint64_t addr = g->start + i * RT_PAGE, off = g->off + i * RT_PAGE;
 	if (mapped) {
 		/* write-protected unless a write waits: unwritten, it leaves without moving data */
 		bool wp = !(g->flags[i] & RT_PF_WRITE) && rt_map_clean(g);
-		int rc = rt_uffd_copy(r, addr, data, wp);
-		if (rc < 0) {
-			rt_op_failed(r, "placing", addr);
-			return false;
-		}
-		g->state[i] = RT_MAPPED;
-		if (rc == 1 && wp) {
-			g->flags[i] |= RT_PF_CLEAN;
-			g->clean_maps++;
-		}
-	} else {
-		if (pwrite(r->memfd, data, RT_PAGE, (off_t)off) != (ssize_t)RT_PAGE) {
-			rt_op_failed(r, "caching", addr);
-			return false;
-		}
-		g->state[i] = RT_CACHED;
+		g->state[i] = RT_INFLIGHT;
+		run_add(r, g, i, wp);
+		return true;
 	}
+	if (pwrite(r->memfd, data, RT_PAGE, (off_t)off) != (ssize_t)RT_PAGE) {
+		rt_op_failed(r, "caching", addr);
+		return false;
+	}
+	g->state[i] = RT_CACHED;
 	g->flags[i] &= (uint8_t)~(RT_PF_MAP | RT_PF_WRITE);
 	return true;
 }
@@ -296,7 +378,10 @@ bool rt_fetch_start(rt *r, rt_region *g, size_t i, bool mapped, bool prefetch, u
 	if (!tpo_far_holds(r->far, key)) { /* never stored far: zeros, nothing to move */
 		r->st.zero_fills++;
 		g->flags[i] |= RT_PF_WRITE; /* a fresh page is there to be written: map it writable */
-		return install(r, g, i, r->zero, mapped);
+		if (!mapped)
+			return install(r, g, i, r->zero, false);
+		memset(next_slot(r), 0, RT_PAGE);
+		return install(r, g, i, NULL, true);
 	}
 	GError *e = NULL;
 	if (!tpo_far_read_start(r->far, key, &e)) {
@@ -312,16 +397,19 @@ bool rt_fetch_start(rt *r, rt_region *g, size_t i, bool mapped, bool prefetch, u
 int rt_collect(rt *r, bool wait)
 {
 	int n = 0;
-	for (;;) {
+	/* a few at a time, unless waiting: the pager looks at the program's faults in between */
+	while (wait || n < COLLECT_MOST) {
 		uint64_t key;
 		GError *e = NULL;
-		int rc = tpo_far_read_done(r->far, &key, r->buf, wait && n == 0, &e);
+		uint8_t *slot = next_slot(r); /* read straight into the stage: no copy on the way */
+		int rc = tpo_far_read_done(r->far, &key, slot, wait && n == 0, &e);
 		if (rc < 0) {
 			rt_fail(r, e);
+			rt_run_flush(r);
 			return -1;
 		}
 		if (rc == 0)
-			return n;
+			break;
 		n++;
 		rt_region *g = rt_region_by_key(r, key);
 		if (!g)
@@ -329,13 +417,18 @@ int rt_collect(rt *r, bool wait)
 		size_t i = (size_t)(key - g->off / RT_PAGE);
 		if (g->state[i] != RT_INFLIGHT)
 			continue;
-		if (!install(r, g, i, r->buf, (g->flags[i] & RT_PF_MAP) != 0))
+		if (!install(r, g, i, slot, (g->flags[i] & RT_PF_MAP) != 0)) {
+			rt_run_flush(r);
 			return -1;
+		}
 	}
+	rt_run_flush(r);
+	return n;
 }
 
 bool rt_wait_page(rt *r, rt_region *g, size_t i)
 {
+	rt_run_flush(r);
 	while (g->state[i] == RT_INFLIGHT) {
 		if (!tpo_far_reads_pending(r->far))
 			return false;

@@ -1,8 +1,10 @@
 /* policy_swap.c — the runtime's swap-like policies: demand paging, Linux's swap readahead and
  * Leap, deciding on each fault with the same prefetchers 3po-sim simulates (tape/prefetcher.h).
- * Prefetched pages wait unmapped in the memfd, as Linux's wait in the swap cache: their first
- * touch is a minor fault, which is how a hit is seen. Eviction is FIFO (user space cannot see
- * the accesses to mapped pages that an LRU would need). */
+ * Readahead keeps its window and hits per managed region, as Linux does per VMA (and 3po-sim
+ * per region of the trace); Leap's history is one for the process, as in Leap. Prefetched pages
+ * wait unmapped in the memfd, as Linux's wait in the swap cache: their first touch is a minor
+ * fault, which is how a hit is seen. Eviction is FIFO (user space cannot see the accesses to
+ * mapped pages that an LRU would need). */
 #include "runtime/rt.h"
 
 #include "prefetcher.h"
@@ -12,6 +14,17 @@ typedef struct swap_policy {
 	tpo_prefetcher *pf; /* NULL for demand */
 	uint64_t *out;
 } swap_policy;
+
+/* Readahead's VMA: the managed region holding page (called with rt->lock held). */
+static int region_of(void *ctx, uint64_t page, uint64_t *start, uint64_t *end)
+{
+	rt_region *g = rt_region_find(ctx, page * RT_PAGE);
+	if (!g)
+		return 0;
+	*start = g->start / RT_PAGE;
+	*end = g->end / RT_PAGE;
+	return 1;
+}
 
 static void sp_after_miss(rt *r, rt_policy *p, rt_region *g, size_t i)
 {
@@ -54,7 +67,8 @@ static void sp_destroy(rt_policy *p)
 rt_policy *rt_policy_swap_new(rt *r, tpo_rt_policy kind)
 {
 	swap_policy *s = g_new0(swap_policy, 1);
-	tpo_sim_env env = {.capacity = r->cap, .page_size = RT_PAGE, .page_cluster = 3, .leap_history = 32};
+	tpo_sim_env env = {.capacity = r->cap, .page_size = RT_PAGE, .page_cluster = 3, .leap_history = 32,
+	                   .region_of = region_of, .region_ctx = r};
 	if (kind == TPO_RT_READAHEAD)
 		s->pf = tpo_readahead_new(&env);
 	else if (kind == TPO_RT_LEAP)

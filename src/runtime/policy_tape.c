@@ -9,9 +9,12 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "tpo/tape.h"
 
 #define RESYNC_AFTER 64
+#define EVICT_BATCH 256 /* evictions gathered to be applied together (see apply_due) */
+#define EVICT_CHUNK 32  /* pages evicted by one call of apply_due, about */
 
 typedef struct tentry {
 	uint64_t index; /* access number of the trace */
@@ -34,6 +37,8 @@ typedef struct tape_policy {
 	size_t since_key;
 	bool debug;
 	GArray *issued;         /* fetch entries issued and not yet passed by the program, in order */
+	tentry *due;            /* evictions gathered, waiting to be applied together */
+	size_t ndue;
 	guint issued_head;
 	size_t strays_in_row, last_stray; /* consecutive strays found ahead on the tape, the last one */
 	uint64_t gen;           /* rt->regions_gen when entries were last skipped as unmanaged */
@@ -152,12 +157,12 @@ static void tp_on_miss(rt *r, rt_policy *p, rt_region *g, size_t i)
 	g->tpos[i] = (uint32_t)k + 1;
 }
 
-static bool apply_due(rt *r, tape_policy *t);
+static bool apply_due(rt *r, tape_policy *t, bool force);
 
 static bool tp_advance(rt *r, rt_policy *p)
 {
 	tape_policy *t = (tape_policy *)p;
-	bool did = apply_due(r, t);
+	bool did = apply_due(r, t, false);
 	if (t->gen != r->regions_gen) { /* new memory: look again at entries skipped for want of it */
 		t->gen = r->regions_gen;
 		t->next = MIN(t->next, t->pos);
@@ -172,12 +177,25 @@ static bool tp_advance(rt *r, rt_policy *p)
 			continue;
 		}
 		size_t i = rt_idx(g, e->page);
+		while (g->state[i] != RT_FAR && (g->flags[i] & RT_PF_EVICTING) && t->ndue && !r->failed)
+			/* its eviction is gathered: apply it first, as the tape has it (keeping the page would
+			 * keep more pages than the tape's resident set, with no room for the next fetch) */
+			did |= apply_due(r, t, true);
+		if (r->failed)
+			break;
 		if (g->state[i] != RT_FAR) { /* still here from before: this entry claims it (a key page
 			                            * keeps its own entry: its fault must report that one) */
 			if (!(g->flags[i] & RT_PF_KEY))
 				g->tpos[i] = (uint32_t)t->next + 1;
 			t->next++;
 			continue;
+		}
+		if (r->resident >= r->cap && t->ndue) {
+			/* room is needed: wait for more evictions to gather while the lookahead is more
+			 * than half full, so that they leave together */
+			if (outstanding(t) > t->L / 2 && t->ndue < EVICT_BATCH)
+				break;
+			did |= apply_due(r, t, true);
 		}
 		if (!rt_make_room(r, false)) {
 			if (t->debug)
@@ -237,41 +255,82 @@ static int next_due(rt *r, tape_policy *t, uint64_t bound, rt_region **gp, size_
 	return 0;
 }
 
+/* A gathered eviction that still applies: its page resident, not claimed again meanwhile by a
+ * fetch entry issued since (the page stays for it). Either way the page is no longer marked. */
+static bool still_due(rt *r, tape_policy *t, const tentry *e, rt_region **gp, size_t *ip)
+{
+	rt_region *g = rt_region_find(r, e->page);
+	if (!g)
+		return false;
+	size_t i = rt_idx(g, e->page);
+	g->flags[i] &= (uint8_t)~RT_PF_EVICTING;
+	if (g->state[i] != RT_CACHED && g->state[i] != RT_MAPPED)
+		return false;
+	if (find_fetch(t, e->page, first_at(t, e->index)) < t->next)
+		return false;
+	*gp = g;
+	*ip = i;
+	return true;
+}
+
 static int tp_victim(rt *r, rt_policy *p, bool demand, rt_region **gp, size_t *ip)
 {
-	int v = next_due(r, (tape_policy *)p, evict_bound((tape_policy *)p), gp, ip);
+	tape_policy *t = (tape_policy *)p;
+	while (t->ndue) { /* the gathered ones first, oldest last: they are due already */
+		tentry e = t->due[--t->ndue];
+		if (still_due(r, t, &e, gp, ip))
+			return 1;
+		r->st.tape_evictions--;
+	}
+	int v = next_due(r, t, evict_bound(t), gp, ip);
 	if (v < 0 && demand)
 		return 0; /* not due: a fault takes the oldest page instead (FIFO) */
 	return v;
 }
 
-/* Applies the evictions the program has passed, keeping the resident set the tape's. */
-static bool apply_due(rt *r, tape_policy *t)
+static int cmp_page(const void *a, const void *b)
+{
+	const tentry *x = a, *y = b;
+	return x->page < y->page ? -1 : x->page > y->page;
+}
+
+/* Gathers the evictions the program has passed, and applies them together once EVICT_BATCH are
+ * due, or when force (room is needed now): a lookbehind, so that adjacent pages leave in one
+ * run (one write-protect, one punch, one TLB flush of the program's CPU) rather than one by one.
+ * Applies them in address order, EVICT_CHUNK pages or so per call (whole runs), so that the
+ * pager answers the program's faults in between. Keeps the resident set the tape's, a batch
+ * late at most. */
+static bool apply_due(rt *r, tape_policy *t, bool force)
 {
 	uint64_t bound = evict_bound(t);
-	rt_victim v[64];
-	size_t n = 0;
 	bool did = false;
 	rt_region *g;
 	size_t i;
-	while (!r->failed && next_due(r, t, bound, &g, &i) == 1) {
-		bool dup = false; /* the tape may evict a page twice in one batch (fetched in between) */
-		for (size_t k = 0; k < n && !dup; k++)
-			dup = v[k].g == g && v[k].i == i;
-		if (dup) {
-			r->st.tape_evictions--;
-			continue;
-		}
-		v[n++] = (rt_victim){g, i};
-		if (n == G_N_ELEMENTS(v)) {
-			rt_evict_many(r, v, n);
-			n = 0;
-		}
+	while (!r->failed && t->ndue < EVICT_BATCH && next_due(r, t, bound, &g, &i) == 1) {
+		t->due[t->ndue++] = t->e[t->ev - 1];
+		g->flags[i] |= RT_PF_EVICTING;
 		did = true;
 	}
+	if (!t->ndue || (t->ndue < EVICT_BATCH && !force))
+		return did;
+	qsort(t->due, t->ndue, sizeof *t->due, cmp_page);
+	rt_victim v[EVICT_BATCH];
+	size_t n = 0, k = 0;
+	for (; k < t->ndue; k++) {
+		if (n >= EVICT_CHUNK && t->due[k].page != t->due[k - 1].page + RT_PAGE)
+			break; /* the rest next time, from a run's start */
+		/* the tape may evict a page twice (fetched in between): once is enough */
+		bool ok = !(k && t->due[k].page == t->due[k - 1].page) && still_due(r, t, &t->due[k], &g, &i);
+		if (ok)
+			v[n++] = (rt_victim){g, i};
+		else
+			r->st.tape_evictions--;
+	}
+	memmove(t->due, t->due + k, (t->ndue - k) * sizeof *t->due);
+	t->ndue -= k;
 	if (n)
 		rt_evict_many(r, v, n);
-	return did;
+	return true;
 }
 
 static void tp_destroy(rt_policy *p)
@@ -281,6 +340,7 @@ static void tp_destroy(rt_policy *p)
 	g_free(t->e);
 	g_free(t->idx);
 	g_array_free(t->issued, TRUE);
+	g_free(t->due);
 	g_free(t);
 }
 
@@ -313,6 +373,7 @@ rt_policy *rt_policy_tape_new(rt *r, GError **err)
 	t->e = (tentry *)g_array_free(e, FALSE);
 	t->idx = g_new(bypage, t->nf ? t->nf : 1);
 	t->issued = g_array_new(FALSE, FALSE, sizeof(size_t));
+	t->due = g_new(tentry, EVICT_BATCH);
 	t->debug = getenv("TPO_DEBUG") != NULL;
 	for (size_t k = 0; k < t->nf; k++)
 		t->idx[k] = (bypage){t->f[k].page, (uint32_t)k};

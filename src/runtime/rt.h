@@ -14,6 +14,7 @@
 #include "tpo/runtime.h"
 
 #define RT_PAGE 4096ull
+#define RT_STAGE_PAGES 64 /* most pages one UFFDIO_COPY maps */
 
 /* Page states. */
 enum {
@@ -28,6 +29,7 @@ enum {
 #define RT_PF_CLEAN 0x8      /* mapped write-protected and unwritten since it came: the far store
                               * (or zeros) still has it, so evicting it moves nothing */
 #define RT_PF_WRITE 0x10     /* a write waits for it: map it writable */
+#define RT_PF_EVICTING 0x20  /* tape: its eviction is due and gathered, not yet applied */
 
 typedef struct rt_region {
 	uint64_t start, end;  /* addresses */
@@ -69,8 +71,15 @@ typedef struct rt {
 	uint32_t stamp_next;
 	rt_policy *pol;
 	tpo_rt_stats st;
+	struct {              /* pages arrived (or zero-filled) for contiguous addresses, to be
+	                       * mapped by one UFFDIO_COPY (pages.c: rt_run_flush) */
+		rt_region *g;
+		size_t i, n, slot; /* pages [i, i + n) of g, data in stage slots [slot, slot + n) */
+		bool wp;
+	} run;
 	uint8_t zero[RT_PAGE] __attribute__((aligned(4096)));
-	uint8_t buf[RT_PAGE] __attribute__((aligned(4096)));
+	uint8_t stage[RT_STAGE_PAGES * RT_PAGE] __attribute__((aligned(4096)));
+	uint8_t wbuf[RT_STAGE_PAGES * RT_PAGE] __attribute__((aligned(4096))); /* pages leaving */
 } rt;
 
 /* regions.c */
@@ -107,6 +116,9 @@ void rt_evict_many(rt *r, rt_victim *v, size_t n);
 /* Starts bringing page addr in (resident++). mapped: map it in the program when it arrives (no
  * fault then); otherwise leave it in the memfd for a minor fault. */
 bool rt_fetch_start(rt *r, rt_region *g, size_t i, bool mapped, bool prefetch, uint8_t flags);
+/* Maps the pages gathered for one UFFDIO_COPY (they stay RT_INFLIGHT until then). The pager
+ * calls it before it lets go of the lock; rt_collect and rt_wait_page call it themselves. */
+void rt_run_flush(rt *r);
 /* Collects arrived reads; wait: block for at least one. Returns how many, -1 on error. */
 int rt_collect(rt *r, bool wait);
 /* Collects reads until page (g,i) is no longer in flight. */
@@ -145,6 +157,7 @@ rt_policy *rt_policy_tape_new(rt *r, GError **err);           /* tape */
 /* uffd.c */
 /* Map a page: 1 done (write-protected if wp), 0 it was mapped already, -1 error (errno). */
 int rt_uffd_copy(rt *r, uint64_t addr, const void *src, bool wp);
+int rt_uffd_copy_run(rt *r, uint64_t addr, const void *src, size_t n, bool wp, int64_t *done);
 int rt_uffd_continue(rt *r, uint64_t addr, bool wp);
 bool rt_uffd_wp(rt *r, uint64_t addr, bool on);
 bool rt_uffd_wp_range(rt *r, uint64_t addr, uint64_t len, bool on);

@@ -56,6 +56,19 @@ int rt_uffd_copy(rt *r, uint64_t addr, const void *src, bool wp)
 	return errno == EEXIST ? 0 : -1; /* EEXIST: someone mapped it meanwhile */
 }
 
+/* Places n pages from src at addr (new pages of the memfd, mapped) in one call: 1 all done, 0 it
+ * stopped early (a page mapped meanwhile, or a signal), -1 error (errno); *done: pages placed. */
+int rt_uffd_copy_run(rt *r, uint64_t addr, const void *src, size_t n, bool wp, int64_t *done)
+{
+	struct uffdio_copy c = {.dst = addr, .src = (uint64_t)(uintptr_t)src, .len = n * RT_PAGE,
+	                        .mode = wp ? UFFDIO_COPY_MODE_WP : 0};
+	int rc = ioctl(r->uffd, UFFDIO_COPY, &c);
+	*done = c.copy > 0 ? c.copy / (int64_t)RT_PAGE : 0;
+	if (rc == 0 && *done == (int64_t)n)
+		return 1;
+	return rc == 0 || errno == EEXIST || errno == EAGAIN ? 0 : -1;
+}
+
 /* Maps the page already in the memfd at addr, waking whoever waits for it. */
 int rt_uffd_continue(rt *r, uint64_t addr, bool wp)
 {

@@ -309,6 +309,11 @@ static void detach_all(tpo_tracer *t)
 	g_list_free(all);
 }
 
+void tpo_tr_detach_all(tpo_tracer *t)
+{
+	detach_all(t);
+}
+
 gboolean tpo_trace_attach(const tpo_trace_options *opt, int pid, double duration, tpo_trace_result *res,
                           GError **err)
 {
@@ -360,7 +365,6 @@ gboolean tpo_trace_attach(const tpo_trace_options *opt, int pid, double duration
 	t.w = leader ? tpo_trace_writer_open(opt->output, &h, err) : NULL;
 	g_strfreev(h.argv);
 	t.t0_ns = tpo_now_ns();
-	t.last_flush_ns = t.t0_ns;
 	bool ok = t.w && tpo_proc_prepare(&t, p, leader);
 	if (ok) {
 		GList *all = g_hash_table_get_values(t.threads);

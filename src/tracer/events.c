@@ -1,10 +1,9 @@
-/* events.c — the tracer's side of the trace file: emitting events, with a periodic flush so a
- * killed tracer loses at most the last fraction of a second. */
+/* events.c — the tracer's side of the trace file: emitting events (to the writer shared with the
+ * flusher thread of flusher.c, which writes them within half a second), and the first write
+ * error, which stops tracing. */
 #include "tracer/tracer.h"
 
 #include <time.h>
-
-#define FLUSH_EVERY_NS 200000000ull
 
 uint64_t tpo_now_ns(void)
 {
@@ -18,14 +17,14 @@ void tpo_tr_emit(tpo_tracer *t, const tpo_event *ev)
 	if (!t->w || t->error)
 		return;
 	t->tot.events++;
-	if (!tpo_trace_writer_add(t->w, ev, &t->error))
+	GError *err = NULL;
+	tpo_flusher_lock(t);
+	bool ok = tpo_trace_writer_add(t->w, ev, &err);
+	tpo_flusher_unlock(t, &err);
+	if (!ok || err) {
+		t->error = err;
+		g_prefix_error(&t->error, "trace write failed: "); /* the event loop stops tracing */
 		return;
-	if ((t->tot.events & 1023) == 0) {
-		uint64_t now = tpo_now_ns();
-		if (now - t->last_flush_ns > FLUSH_EVERY_NS) {
-			t->last_flush_ns = now;
-			tpo_trace_writer_flush(t->w, &t->error);
-		}
 	}
 	if (ev->type == TPO_EV_MICROSET_END)
 		t->tot.microsets++;

@@ -48,13 +48,14 @@ bool tpo_fault_handle(tpo_tracer *t, tpo_thread *th, const siginfo_t *si)
 		unsigned depth = 0;
 		if (t->opt.callchain_every && (t->tot.faults - 1) % t->opt.callchain_every == 0)
 			depth = tpo_callchain(p, th->tid, chain, TPO_CHAIN_MAX);
-		tpo_tr_record_access(t, th, page, regs.rip, chain, depth);
 		/* An instruction touching two pages with a one-page microset would evict one to open the
 		 * other forever: let the microset grow while the same instruction faults on a page its
 		 * previous fault evicted. */
 		bool same_insn = !memcmp(&th->last_regs, &regs, sizeof regs) && in_array(th->evicted, page);
 		if (p->ms->len >= t->opt.microset && !same_insn)
 			tpo_proc_flush_microset(t, p, ops, th->evicted);
+		/* after the microset end: the page is the first of the next microset */
+		tpo_tr_record_access(t, th, page, regs.rip, chain, depth);
 		g_array_append_val(p->ms, page);
 		g_hash_table_add(p->ms_set, GSIZE_TO_POINTER(page));
 		tpo_ops_protect(ops, page, page + TPO_PAGE, r->prot);
@@ -64,7 +65,7 @@ bool tpo_fault_handle(tpo_tracer *t, tpo_thread *th, const siginfo_t *si)
 	th->last_fault_rip = regs.rip;
 	th->last_regs = regs;
 	tpo_segv_add_probe(p, ops);
-	if (tpo_tr_run_ops(t, th, ops, &regs, &regs))
+	if (tpo_tr_run_ops_tail(t, th, ops, &regs))
 		tpo_segv_repair(t, th);
 	return true;
 }

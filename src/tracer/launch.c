@@ -1,13 +1,15 @@
 /* launch.c — 3po-run's start: fork the program, seize it before it execs, pin it and the
- * supervisor to one CPU, forward signals sent to the supervisor, and finish the trace. */
+ * supervisor to one CPU (the least busy), forward signals sent to the supervisor, and finish the trace. */
 #define _GNU_SOURCE
 #include "tracer/tracer.h"
+#include "tracer/cpuload.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/personality.h>
 #include <sys/ptrace.h>
@@ -63,19 +65,19 @@ gboolean tpo_launch_no_aslr(GError **err)
 	return TRUE;
 }
 
-/* The CPU we run on now (the scheduler spreads concurrent tracers), if we may run there. */
-static int pick_cpu(void)
+/* The program runs on untraced (a trace write failed): give every thread of it back the CPU
+ * affinity it would have had, the one we had before pinning ourselves. */
+static void unpin_all(int pid, const cpu_set_t *orig)
 {
-	cpu_set_t set;
-	int now = sched_getcpu();
-	if (sched_getaffinity(0, sizeof set, &set) < 0)
-		return -1;
-	if (now >= 0 && now < CPU_SETSIZE && CPU_ISSET(now, &set))
-		return now;
-	for (int c = 0; c < CPU_SETSIZE; c++)
-		if (CPU_ISSET(c, &set))
-			return c;
-	return -1;
+	char dir[64];
+	snprintf(dir, sizeof dir, "/proc/%d/task", pid);
+	GDir *d = g_dir_open(dir, 0, NULL);
+	if (!d)
+		return;
+	const char *name;
+	while ((name = g_dir_read_name(d)))
+		sched_setaffinity(atoi(name), sizeof *orig, orig);
+	g_dir_close(d);
 }
 
 static void pin_to(int pid, int cpu)
@@ -97,7 +99,8 @@ gboolean tpo_trace_launch(const tpo_trace_options *opt, tpo_trace_result *res, G
 		g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_IO, "pipe: %s", g_strerror(errno));
 		return FALSE;
 	}
-	int cpu = opt->pin ? pick_cpu() : -1;
+	cpu_set_t orig;
+	int cpu = opt->pin && sched_getaffinity(0, sizeof orig, &orig) == 0 ? tpo_cpuload_least_busy(50) : -1;
 	if (cpu >= 0)
 		pin_to(0, cpu);
 	pid_t pid = fork();
@@ -154,13 +157,27 @@ gboolean tpo_trace_launch(const tpo_trace_options *opt, tpo_trace_result *res, G
 	p->main = true;
 	tpo_tr_thread_new(&t, pid, p);
 	t.t0_ns = tpo_now_ns();
-	t.last_flush_ns = t.t0_ns;
 	tpo_launch_forward_signals(pid);
 	if (write(go[1], "g", 1) != 1) {
 		/* the child died before it could run: the loop reports its status */
 	}
 	close(go[1]);
 	tpo_tr_event_loop(&t);
+	if (g_hash_table_size(t.threads)) {
+		/* the trace could not be written: the program runs on untraced, as it would have
+		 * without us, and we wait for it (still passing signals on); or, killed because
+		 * tracing could not go on (maplimit.c), it is dying */
+		tpo_tr_detach_all(&t);
+		if (cpu >= 0 && !t.killed)
+			unpin_all(pid, &orig);
+		res->detached = !t.killed;
+		int st = 0;
+		pid_t r = 0;
+		while (!t.main_done && (r = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
+			;
+		if (!t.main_done && r == pid)
+			t.main_status = st;
+	}
 	tpo_launch_forward_signals(0);
 
 	int e = 0;
@@ -189,8 +206,11 @@ gboolean tpo_trace_launch(const tpo_trace_options *opt, tpo_trace_result *res, G
 	} else {
 		ok = tpo_trace_writer_close(t.w, &t.tot, err);
 	}
-	if (!res->launched && ok) {
-		g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_IO, "cannot run '%s': %s", opt->argv[0], g_strerror(e));
+	if (!res->launched) {
+		unlink(opt->output); /* nothing ran: no trace */
+		if (ok)
+			g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_IO, "cannot run '%s': %s", opt->argv[0],
+			            g_strerror(e));
 		ok = FALSE;
 	}
 	tpo_tr_free(&t);

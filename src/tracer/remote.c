@@ -1,12 +1,15 @@
 /* remote.c — remote memory access and in-tracee execution of system-call batches.
  * The batch runs as straight-line code ending in int3; the tracer waits for that SIGTRAP and
- * puts the registers back, so one batch costs two ptrace stops whatever its length. */
+ * puts the registers back, so one batch costs two ptrace stops whatever its length. A batch with a
+ * tail (ops.c) puts the registers back itself and stops in the thread's stub: at that stop the
+ * tracer only reads %rip and resumes the thread, which jumps back to the program. */
 #include "tracer/remote.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -66,8 +69,10 @@ static void stash(tpo_remote_status *st, int sig)
 		st->stashed[st->nstashed++] = sig;
 }
 
-/* Continues tid until it stops on the int3 at `trap` (rip == trap + 1); *at gets its registers. */
-static bool wait_trap(int tid, uint64_t trap, tpo_remote_status *st, struct user_regs_struct *at)
+/* Continues tid until it stops on the int3 at `trap` or at `trap2` (0: none); *at_rip gets where,
+ * and *at (unless NULL) its registers. */
+static bool wait_traps(int tid, uint64_t trap, uint64_t trap2, tpo_remote_status *st, uint64_t *at_rip,
+                       struct user_regs_struct *at)
 {
 	if (ptrace(PTRACE_CONT, tid, 0, 0) < 0)
 		return false;
@@ -98,10 +103,15 @@ static bool wait_trap(int tid, uint64_t trap, tpo_remote_status *st, struct user
 		int sig = WSTOPSIG(status);
 		int event = status >> 16;
 		if (sig == SIGTRAP && event == 0) {
-			if (ptrace(PTRACE_GETREGS, tid, 0, at) < 0)
+			errno = 0;
+			uint64_t rip = at ? (ptrace(PTRACE_GETREGS, tid, 0, at) < 0 ? 0 : at->rip)
+			                  : (uint64_t)ptrace(PTRACE_PEEKUSER, tid, offsetof(struct user_regs_struct, rip), 0);
+			if (errno)
 				return false;
-			if (at->rip == trap + 1)
+			if (rip == trap + 1 || (trap2 && rip == trap2 + 1)) {
+				*at_rip = rip;
 				return true;
+			}
 			stash(st, sig); /* a SIGTRAP of the program's own */
 		} else if (event == 0 && sig != (SIGTRAP | 0x80)) {
 			if (getenv("TPO_DEBUG")) {
@@ -144,7 +154,8 @@ bool tpo_remote_run(int tid, int memfd, uint64_t code, size_t code_cap, const tp
 		r.r12 = r.r13 = 0;         /* where a failed mprotect leaves its error and address */
 		if (ptrace(PTRACE_SETREGS, tid, 0, &r) < 0)
 			return false;
-		if (!wait_trap(tid, code + len - 1, st, &r))
+		uint64_t rip;
+		if (!wait_traps(tid, code + len - 1, 0, st, &rip, &r))
 			return false;
 		if (r.r12) {
 			st->prot_errno = -(int)(int64_t)r.r12;
@@ -154,6 +165,52 @@ bool tpo_remote_run(int tid, int memfd, uint64_t code, size_t code_cap, const tp
 			*last_rax = r.rax;
 	} while (done < ops->v->len);
 	return ptrace(PTRACE_SETREGS, tid, 0, resume) == 0;
+}
+
+int tpo_remote_run_tail(int tid, int memfd, uint64_t code, size_t code_cap, const tpo_ops *ops,
+                        const struct user_regs_struct *regs, uint64_t stub, tpo_remote_status *st)
+{
+	uint8_t buf[TPO_SCRATCH_SIZE];
+	if (code_cap > sizeof buf)
+		code_cap = sizeof buf;
+	size_t len;
+	if (code_cap <= TPO_OPS_TAIL_MAX || tpo_ops_encode(ops, 0, buf, code_cap - TPO_OPS_TAIL_MAX, &len) < ops->v->len)
+		return 0; /* more than one run: the caller takes the usual way */
+	uint64_t fail_trap;
+	len--; /* the tail replaces the int3 */
+	len += tpo_ops_encode_tail(buf + len, code + len, regs, stub, &fail_trap);
+	if (!tpo_remote_write(memfd, code, buf, len))
+		return -1;
+	struct user_regs_struct r = *regs;
+	r.rip = code;
+	r.orig_rax = (uint64_t)-1; /* no syscall restart games with our rip */
+	r.r12 = r.r13 = 0;
+	if (ptrace(PTRACE_SETREGS, tid, 0, &r) < 0)
+		return -1;
+	uint64_t rip;
+	if (!wait_traps(tid, stub, fail_trap, st, &rip, NULL))
+		return -1;
+	if (rip == fail_trap + 1) {
+		/* a protection change failed: learn which, and put the registers back ourselves */
+		if (ptrace(PTRACE_GETREGS, tid, 0, &r) < 0)
+			return -1;
+		st->prot_errno = -(int)(int64_t)r.r12;
+		st->prot_addr = r.r13;
+		return ptrace(PTRACE_SETREGS, tid, 0, regs) == 0 ? 1 : -1;
+	}
+	if (st->nstashed)
+		/* a signal is to be delivered at the resume: its handler must not return into the stub,
+		 * whose slot a fault in the handler would overwrite */
+		return ptrace(PTRACE_SETREGS, tid, 0, regs) == 0 ? 1 : -1;
+	return 2;
+}
+
+bool tpo_remote_init_stubs(int memfd, uint64_t scratch)
+{
+	static uint8_t stubs[TPO_SCRATCH_STUB_COUNT * TPO_OPS_STUB_SIZE];
+	for (int i = 0; i < TPO_SCRATCH_STUB_COUNT; i++)
+		tpo_ops_encode_stub(stubs + i * TPO_OPS_STUB_SIZE);
+	return tpo_remote_write(memfd, scratch + TPO_SCRATCH_STUBS, stubs, sizeof stubs);
 }
 
 uint64_t tpo_remote_map_scratch(int tid, int memfd, tpo_remote_status *st)

@@ -13,6 +13,9 @@
 /* The last bytes of the scratch page are data the injected calls read and write. */
 #define TPO_SCRATCH_DATA 256
 #define TPO_SCRATCH_CODE (TPO_SCRATCH_SIZE - TPO_SCRATCH_DATA)
+/* Before the data, one 16-byte stub per thread (tpo_remote_run_tail); code goes below them. */
+#define TPO_SCRATCH_STUB_COUNT 512
+#define TPO_SCRATCH_STUBS (TPO_SCRATCH_CODE - TPO_SCRATCH_STUB_COUNT * TPO_OPS_STUB_SIZE)
 
 int tpo_remote_open_mem(int pid);
 bool tpo_remote_read(int memfd, uint64_t addr, void *buf, size_t len);
@@ -50,6 +53,18 @@ typedef struct tpo_remote_status {
 bool tpo_remote_run(int tid, int memfd, uint64_t code, size_t code_cap, const tpo_ops *ops,
                     const struct user_regs_struct *regs, const struct user_regs_struct *resume,
                     uint64_t *last_rax, tpo_remote_status *st);
+
+/* Runs ops in thread tid, stopped with registers *regs, as a batch with a tail (ops.h) that
+ * returns through the thread's stub at `stub` to regs->rip: one register write instead of two,
+ * and at the final stop only %rip is read. Returns 2 when the thread is left stopped in its stub
+ * (resuming it returns to the program: nothing to restore); 1 when it is left stopped with *regs
+ * (a protection change failed, st says which, or a signal arrived meanwhile); 0 when the batch is
+ * too long for one run (nothing done: use tpo_remote_run); -1 when the thread died or ptrace
+ * failed. */
+int tpo_remote_run_tail(int tid, int memfd, uint64_t code, size_t code_cap, const tpo_ops *ops,
+                        const struct user_regs_struct *regs, uint64_t stub, tpo_remote_status *st);
+/* Writes the stubs into a newly mapped scratch page. */
+bool tpo_remote_init_stubs(int memfd, uint64_t scratch);
 
 /* Maps the scratch page in a thread's process by borrowing the bytes at its rip for a
  * `syscall; int3` gadget (restored afterwards). Returns the address or 0. */

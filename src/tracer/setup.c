@@ -25,7 +25,7 @@ bool tpo_proc_prepare(tpo_tracer *t, tpo_proc *p, tpo_thread *th)
 	}
 	tpo_remote_status st = {.deferred = &t->deferred};
 	p->scratch = tpo_remote_map_scratch(th->tid, p->memfd, &st);
-	if (!p->scratch)
+	if (!p->scratch || !tpo_remote_init_stubs(p->memfd, p->scratch))
 		return false;
 	tpo_regions_map(&p->regions, p->scratch, p->scratch + TPO_SCRATCH_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC,
 	                TPO_RF_PRIVATE | TPO_RF_ANON | TPO_RF_SPECIAL, 0, "[3po]");

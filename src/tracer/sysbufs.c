@@ -6,12 +6,17 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 
-static void add(GArray *out, uint64_t p, uint64_t len, bool by_result)
+static void add_after(GArray *out, uint64_t p, uint64_t len, bool by_result, uint64_t skip)
 {
 	if (!p || !len || p + len < p)
 		return;
-	tpo_sysbuf b = {p, p + len, by_result};
+	tpo_sysbuf b = {p, p + len, by_result, skip};
 	g_array_append_val(out, b);
+}
+
+static void add(GArray *out, uint64_t p, uint64_t len, bool by_result)
+{
+	add_after(out, p, len, by_result, 0);
 }
 
 static void add_str(GArray *out, int memfd, uint64_t p)
@@ -39,11 +44,13 @@ static void add_iov(GArray *out, int memfd, uint64_t iov, uint64_t cnt, bool by_
 	if (cnt > 1024)
 		cnt = 1024;
 	add(out, iov, cnt * sizeof(struct iovec), false);
+	uint64_t before = 0; /* the kernel fills the iovecs in order: bytes that go to earlier ones */
 	for (uint64_t i = 0; i < cnt; i++) {
 		struct iovec v;
 		if (!tpo_remote_read(memfd, iov + i * sizeof v, &v, sizeof v))
 			return;
-		add(out, (uint64_t)v.iov_base, v.iov_len, by_result);
+		add_after(out, (uint64_t)v.iov_base, v.iov_len, by_result, before);
+		before += v.iov_len;
 	}
 }
 
@@ -55,7 +62,7 @@ static void add_msghdr(GArray *out, int memfd, uint64_t p)
 	add(out, p, 56, false);
 	add(out, m.name, m.namelen, false);
 	add(out, m.control, m.controllen, false);
-	add_iov(out, memfd, m.iov, m.iovlen, false);
+	add_iov(out, memfd, m.iov, m.iovlen, true);
 }
 
 static void add_sockaddr_out(GArray *out, int memfd, uint64_t addr, uint64_t lenp)
@@ -74,7 +81,7 @@ bool tpo_sysbufs(long nr, const uint64_t *a, int memfd, GArray *out)
 	case SYS_read: case SYS_write: case SYS_pread64: case SYS_pwrite64:
 		add(out, a[1], a[2], true); return true;
 	case SYS_readv: case SYS_writev: case SYS_preadv: case SYS_pwritev: case SYS_preadv2: case SYS_pwritev2:
-		add_iov(out, memfd, a[1], a[2], false); return true;
+		add_iov(out, memfd, a[1], a[2], true); return true;
 	case SYS_stat: case SYS_lstat:
 		add_str(out, memfd, a[0]); add(out, a[1], 144, false); return true;
 	case SYS_fstat: add(out, a[1], 144, false); return true;

@@ -118,7 +118,7 @@ static void record_pinned(tpo_tracer *t, tpo_thread *th, int64_t rv, bool failed
 			tpo_sysbuf *b = &g_array_index(bufs, tpo_sysbuf, k);
 			uint64_t s = b->start, e = b->end;
 			if (b->by_result)
-				e = failed || rv <= 0 ? s : MIN(e, s + (uint64_t)rv);
+				e = failed || rv <= 0 || (uint64_t)rv <= b->skip ? s : MIN(e, s + ((uint64_t)rv - b->skip));
 			s = MAX(s, r->start);
 			e = MIN(e, r->end);
 			for (uint64_t pg = TPO_PAGE_DOWN(s); s < e && pg < e; pg += TPO_PAGE)

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,8 @@ tpo_thread *tpo_tr_thread_new(tpo_tracer *t, int tid, tpo_proc *p)
 
 void tpo_tr_thread_free(tpo_tracer *t, tpo_thread *th)
 {
+	if (th->stub)
+		th->proc->stubs_used[(th->stub - 1) / 64] &= ~(1ull << ((th->stub - 1) % 64));
 	g_hash_table_remove(t->threads, GINT_TO_POINTER(th->tid));
 	tpo_proc_unref(t, th->proc);
 	g_array_free(th->evicted, TRUE);
@@ -57,14 +60,9 @@ void tpo_tr_thread_gone(tpo_tracer *t, tpo_thread *th, int status)
 	tpo_tr_thread_free(t, th);
 }
 
-bool tpo_tr_run_ops(tpo_tracer *t, tpo_thread *th, const tpo_ops *ops,
-                    const struct user_regs_struct *regs, const struct user_regs_struct *resume)
+/* What a batch run left to do: failures, signals held back, the thread's death, an interrupt. */
+static bool after_run(tpo_tracer *t, tpo_thread *th, tpo_remote_status st, bool ok)
 {
-	if (!ops->v->len)
-		return true;
-	tpo_remote_status st = {.deferred = &t->deferred};
-	bool ok = tpo_remote_run(th->tid, th->proc->memfd, th->proc->scratch, TPO_SCRATCH_CODE, ops,
-	                         regs, resume, NULL, &st);
 	if (st.prot_errno)
 		tpo_tr_protect_failed(t, th->proc, st.prot_errno, st.prot_addr);
 	for (int i = 0; i < st.nstashed; i++) {
@@ -82,12 +80,77 @@ bool tpo_tr_run_ops(tpo_tracer *t, tpo_thread *th, const tpo_ops *ops,
 	return ok;
 }
 
+bool tpo_tr_run_ops(tpo_tracer *t, tpo_thread *th, const tpo_ops *ops,
+                    const struct user_regs_struct *regs, const struct user_regs_struct *resume)
+{
+	if (!ops->v->len)
+		return true;
+	tpo_remote_status st = {.deferred = &t->deferred};
+	bool ok = tpo_remote_run(th->tid, th->proc->memfd, th->proc->scratch, TPO_SCRATCH_STUBS, ops,
+	                         regs, resume, NULL, &st);
+	return after_run(t, th, st, ok);
+}
+
+static uint64_t stub_addr(const tpo_thread *th)
+{
+	return th->proc->scratch + TPO_SCRATCH_STUBS + (uint64_t)(th->stub - 1) * TPO_OPS_STUB_SIZE;
+}
+
+static bool take_stub(tpo_thread *th)
+{
+	if (th->stub)
+		return true;
+	uint64_t *used = th->proc->stubs_used;
+	for (int i = 0; i < TPO_SCRATCH_STUB_COUNT; i++)
+		if (!(used[i / 64] & (1ull << (i % 64)))) {
+			used[i / 64] |= 1ull << (i % 64);
+			th->stub = i + 1;
+			return true;
+		}
+	return false; /* more threads than stubs: the others take the usual way */
+}
+
+bool tpo_tr_run_ops_tail(tpo_tracer *t, tpo_thread *th, const tpo_ops *ops, const struct user_regs_struct *regs)
+{
+	if (!ops->v->len)
+		return true;
+	/* during a detach the scratch page is about to go: no thread may be left in it */
+	if (t->detaching || th->in_tail || !take_stub(th))
+		return tpo_tr_run_ops(t, th, ops, regs, regs);
+	tpo_remote_status st = {.deferred = &t->deferred};
+	int r = tpo_remote_run_tail(th->tid, th->proc->memfd, th->proc->scratch, TPO_SCRATCH_STUBS, ops, regs,
+	                            stub_addr(th), &st);
+	if (r == 0)
+		return tpo_tr_run_ops(t, th, ops, regs, regs);
+	if (r == 2) {
+		th->in_tail = true;
+		th->tail_rip = regs->rip;
+	}
+	return after_run(t, th, st, r > 0);
+}
+
+void tpo_tr_leave_tail(tpo_thread *th)
+{
+	if (!th->in_tail)
+		return;
+	th->in_tail = false;
+	errno = 0;
+	uint64_t rip = (uint64_t)ptrace(PTRACE_PEEKUSER, th->tid, offsetof(struct user_regs_struct, rip), 0);
+	if (!errno && rip == stub_addr(th) + 1) {
+		if (getenv("TPO_DEBUG"))
+			fprintf(stderr, "3po: %d stopped in its stub: back to %llx\n", th->tid, (unsigned long long)th->tail_rip);
+		ptrace(PTRACE_POKEUSER, th->tid, offsetof(struct user_regs_struct, rip), th->tail_rip);
+	}
+}
+
 void tpo_tr_resume(tpo_thread *th, int sig)
 {
 	if (!sig && th->pending_sig) {
 		sig = th->pending_sig;
 		th->pending_sig = 0;
 	}
+	if (sig)
+		tpo_tr_leave_tail(th); /* the handler returns where the signal found the thread */
 	ptrace(PTRACE_SYSCALL, th->tid, 0, sig);
 }
 
@@ -99,6 +162,7 @@ static void resume_or_park(tpo_tracer *t, tpo_thread *th, int sig)
 		tpo_tr_resume(th, sig);
 		return;
 	}
+	tpo_tr_leave_tail(th); /* the scratch page goes at the detach */
 	th->parked = true;
 	th->park_sig = sig; /* the signal of this signal-delivery-stop, handed over at detach */
 }
@@ -153,7 +217,7 @@ static void release_fork_child(tpo_tracer *t, tpo_proc *parent, int child)
 	struct user_regs_struct regs;
 	if (ptrace(PTRACE_GETREGS, child, 0, &regs) == 0) {
 		tpo_remote_status st = {.deferred = &t->deferred};
-		bool ok = tpo_remote_run(child, p->memfd, p->scratch, TPO_SCRATCH_CODE, &ops, &regs, &regs, NULL, &st);
+		bool ok = tpo_remote_run(child, p->memfd, p->scratch, TPO_SCRATCH_STUBS, &ops, &regs, &regs, NULL, &st);
 		if (ok)
 			tpo_tr_remove_scratch(child, p, &regs, &st);
 		(void)tmp;
@@ -218,6 +282,7 @@ static void on_exec(tpo_tracer *t, tpo_thread *th)
 		g_hash_table_insert(t->threads, GINT_TO_POINTER(th->tid), th);
 	}
 	th->in_syscall = false;
+	th->in_tail = false;
 	if (p->memfd >= 0)
 		close(p->memfd);
 	p->memfd = tpo_remote_open_mem(p->pid);
@@ -252,12 +317,17 @@ static void handle_stop(tpo_tracer *t, tpo_thread *th, int status)
 	int sig = WSTOPSIG(status);
 	int event = status >> 16;
 	if (sig == (SIGTRAP | 0x80)) {
+		th->in_tail = false; /* back in the program, which made a system call */
 		if (tpo_syscall_stop(t, th) && g_hash_table_contains(t->threads, GINT_TO_POINTER(tid)))
 			resume_or_park(t, th, 0);
 		return;
 	}
 	if (event) {
 		unsigned long msg = 0;
+		if (event == PTRACE_EVENT_STOP)
+			tpo_tr_leave_tail(th); /* the others come from system calls */
+		else
+			th->in_tail = false;
 		switch (event) {
 		case PTRACE_EVENT_CLONE:
 		case PTRACE_EVENT_FORK:
@@ -294,6 +364,10 @@ static void handle_stop(tpo_tracer *t, tpo_thread *th, int status)
 		resume_or_park(t, th, 0);
 		return;
 	}
+	if (sig == SIGSEGV && si.si_code == SEGV_ACCERR && tpo_regions_page_traced(&th->proc->regions, (uint64_t)si.si_addr))
+		th->in_tail = false; /* it touched one of our pages: back in the program (the stub touches none) */
+	else
+		tpo_tr_leave_tail(th);
 	if (sig == SIGSEGV && tpo_fault_handle(t, th, &si)) {
 		if (g_hash_table_contains(t->threads, GINT_TO_POINTER(tid)))
 			resume_or_park(t, th, 0);
@@ -332,11 +406,13 @@ static bool all_parked(tpo_tracer *t)
 
 void tpo_tr_event_loop(tpo_tracer *t)
 {
+	tpo_flusher_start(t);
 	while (g_hash_table_size(t->threads)) {
-		if (t->stop_requested && *t->stop_requested && !t->detaching)
+		/* asked to stop (3po-attach), or the trace cannot be written: let the program go */
+		if (!t->detaching && ((t->stop_requested && *t->stop_requested) || t->error))
 			start_detach(t);
 		if (t->detaching && all_parked(t))
-			return;
+			break;
 		int status;
 		pid_t tid = tpo_remote_next_status(&t->deferred, &status);
 		if (tid < 0) {
@@ -357,6 +433,7 @@ void tpo_tr_event_loop(tpo_tracer *t)
 		if (WIFSTOPPED(status))
 			handle_stop(t, th, status);
 	}
+	tpo_flusher_stop(t);
 }
 
 

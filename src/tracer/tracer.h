@@ -3,6 +3,7 @@
 #ifndef TPO_TRACER_H
 #define TPO_TRACER_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <signal.h>
 #include <stdint.h>
@@ -44,6 +45,7 @@ typedef struct tpo_proc {
 	bool segv_tracked;     /* the program installed its own SIGSEGV action ... */
 	uint8_t segv_act[32];  /* ... this one (struct kernel_sigaction) */
 	struct unw_addr_space *unw_as; /* libunwind's view of it (--callchain), NULL until needed */
+	uint64_t stubs_used[TPO_SCRATCH_STUB_COUNT / 64]; /* stubs in the scratch page taken by threads */
 } tpo_proc;
 
 typedef struct tpo_thread {
@@ -64,6 +66,9 @@ typedef struct tpo_thread {
 	int pending_sig;       /* signal to deliver on next resume */
 	bool parked;           /* stopped for a detach */
 	int park_sig;          /* signal to deliver when detaching from that stop */
+	int stub;              /* 1 + its stub's index in the scratch page, 0 if none yet */
+	bool in_tail;          /* resumed in its stub (a batch's end), maybe still there ... */
+	uint64_t tail_rip;     /* ... whence it jumps back to this address */
 } tpo_thread;
 
 typedef struct tpo_tracer {
@@ -77,10 +82,17 @@ typedef struct tpo_tracer {
 	int main_status;
 	bool main_done;
 	uint64_t t0_ns;
-	uint64_t last_flush_ns;
 	tpo_trace_footer tot;
 	tpo_ops ops;           /* scratch batch */
 	GError *error;         /* first fatal trace-writing error */
+	struct {               /* flusher.c */
+		bool on, stop;
+		bool idle;           /* no event was waiting to be written when the lock was taken */
+		pthread_t thread;
+		pthread_mutex_t mu;
+		pthread_cond_t cv;   /* a chunk started, or stop */
+		GError *error;       /* a write of the flusher's failed */
+	} flusher;
 	volatile sig_atomic_t *stop_requested; /* set (by a signal handler) to detach */
 	bool detaching;        /* every thread was asked to stop */
 	bool attached;         /* 3po-attach: the program was running before us and must outlive us */
@@ -105,6 +117,14 @@ void tpo_tr_emit_region(tpo_tracer *t, int tid, const tpo_region *r);
 void tpo_tr_emit_unmap(tpo_tracer *t, int tid, uint64_t s, uint64_t e);
 void tpo_tr_record_access(tpo_tracer *t, tpo_thread *th, uint64_t page, uint64_t ip,
                           const uint64_t *chain, uint32_t depth);
+/* The flusher (flusher.c): a thread that writes the trace's pending events once they are half a
+ * second old, so a SIGKILLed tracer loses at most that much even while the program runs without
+ * faulting. Between start and stop, the writer is used only between lock and unlock; unlock
+ * hands over (into *err, replacing what is there) the error of a write the flusher made. */
+void tpo_flusher_start(tpo_tracer *t);
+void tpo_flusher_lock(tpo_tracer *t);
+void tpo_flusher_unlock(tpo_tracer *t, GError **err);
+void tpo_flusher_stop(tpo_tracer *t);
 
 /* the address-space model (proc.c) */
 tpo_proc *tpo_proc_new(tpo_tracer *t, int pid);
@@ -131,14 +151,26 @@ tpo_thread *tpo_tr_thread_new(tpo_tracer *t, int tid, tpo_proc *p);
 void tpo_tr_thread_free(tpo_tracer *t, tpo_thread *th);
 void tpo_tr_thread_gone(tpo_tracer *t, tpo_thread *th, int status);
 void tpo_tr_resume(tpo_thread *th, int sig);
-/* Runs until no thread is left, or (after *stop_requested) until every thread is parked. */
+/* Runs until no thread is left, or (after *stop_requested, or a trace write error in t->error)
+ * until every thread is parked. */
 void tpo_tr_event_loop(tpo_tracer *t);
+/* Every thread is parked (the event loop returned with threads left): restores the program's
+ * protections, removes the scratch page, and detaches from every thread (attach.c). */
+void tpo_tr_detach_all(tpo_tracer *t);
 /* Unmaps the scratch page, running the munmap from bytes borrowed at the thread's rip. */
 void tpo_tr_remove_scratch(int tid, tpo_proc *p, const struct user_regs_struct *regs, tpo_remote_status *st);
 
 /* running a batch in a stopped thread, then leaving it stopped with regs (tracer.c) */
 bool tpo_tr_run_ops(tpo_tracer *t, tpo_thread *th, const tpo_ops *ops,
                     const struct user_regs_struct *regs, const struct user_regs_struct *resume);
+
+/* The same for a batch run where the program's registers are *regs and stay so: the batch puts
+ * them back itself (tpo_remote_run_tail) when it can, which saves a register write per fault. */
+bool tpo_tr_run_ops_tail(tpo_tracer *t, tpo_thread *th, const tpo_ops *ops, const struct user_regs_struct *regs);
+/* A thread stopped (other than at a fault or system call) right after such a batch may still be
+ * in its stub: put it back at the program's instruction, where a signal handler or a detach can
+ * take it. Any stop will do; a no-op unless th->in_tail. */
+void tpo_tr_leave_tail(tpo_thread *th);
 
 /* maplimit.c: one of our mprotects failed with err at addr; at vm.max_map_count, the run ends
  * (t->error set; 3po-run kills the program, 3po-attach detaches). */
@@ -169,7 +201,8 @@ bool tpo_syscall_stop(tpo_tracer *t, tpo_thread *th);
 /* which user memory a system call touches (sysbufs.c) */
 typedef struct tpo_sysbuf {
 	uint64_t start, end;
-	bool by_result;   /* only [start, start + result) is really touched */
+	bool by_result;   /* only [start, start + result - skip) is really touched */
+	uint64_t skip;    /* with by_result: the bytes of the result that went to earlier iovecs */
 } tpo_sysbuf;
 /* Appends the buffers of syscall nr(args) to out (tpo_sysbuf); reads nested structures via memfd.
  * Returns false for a call we have no description of. */

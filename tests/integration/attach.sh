@@ -8,12 +8,21 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"; kill -9 $(jobs -p) 2>/dev/null' EXIT
 fail=0
 say() { echo "$*"; fail=1; }
+until_true() { # until_true WHAT CMD...: polls CMD until it succeeds (30 s at most)
+  local what=$1; shift
+  for _ in $(seq 600); do "$@" && return 0; sleep 0.05; done
+  say "$what: not after 30 s"; return 1
+}
+# mid_run PID: PID (matmul -n 1536) has two of its 18 MiB matrices in memory: it is computing
+mid_run() { [ "$(awk '/^VmRSS:/ {print $2}' /proc/"$1"/status 2>/dev/null)" -gt 36000 ] 2>/dev/null; }
+has_access() { "$bindir/3po-dump" --pages "$1" 2>/dev/null | grep -q '^0x'; }
+traced() { [ "$(awk '/^TracerPid:/ {print $2}' /proc/"$1"/status 2>/dev/null)" -gt 0 ] 2>/dev/null; }
 
 # matmul attached mid-run and detached after 1 s: the checksum of a never-traced run
 want=$("$bindir/matmul" -n 1536 | grep checksum)
 "$bindir/matmul" -n 1536 >"$work/mm.out" &
 mm=$!
-sleep 0.3
+until_true "matmul computing" mid_run "$mm"
 timeout 60 "$bindir/3po-attach" -q -d 1 -o "$work/mm.3pt" "$mm" || say "3po-attach on matmul failed"
 wait "$mm"; rc=$?
 [ $rc = 0 ] || say "matmul exit $rc after detach"
@@ -27,7 +36,7 @@ grep -q "detached" "$work/mm.dump" || say "trace does not say it ended by detach
 want=$("$bindir/matmul" -n 1536 -t 2 | grep checksum)
 "$bindir/matmul" -n 1536 -t 2 >"$work/mt.out" &
 mm=$!
-sleep 0.3
+until_true "matmul computing" mid_run "$mm"
 timeout 60 "$bindir/3po-attach" -q -d 1 -o "$work/mt.3pt" "$mm" || say "3po-attach on matmul -t 2 failed"
 wait "$mm"; rc=$?
 [ $rc = 0 ] || say "matmul -t 2 exit $rc after detach"
@@ -36,16 +45,17 @@ wait "$mm"; rc=$?
 # a program attached, then detached by SIGINT and by SIGTERM to 3po-attach; and one that exits
 want=$("$runner" 1500 | grep sum)
 for sig in INT TERM exit; do
+  rm -f "$work/r.3pt" # the last round's trace would show accesses at once
   "$runner" 1500 >"$work/r.out" &
   r=$!
-  sleep 0.3
+  until_true "$sig: runner started" grep -q started "$work/r.out"
   if [ $sig = exit ]; then
     "$bindir/3po-attach" -q -o "$work/r.3pt" "$r" || say "$sig: 3po-attach failed"
     grep -q "exited" <("$bindir/3po-dump" "$work/r.3pt") || say "$sig: trace does not say the program exited"
   else
     "$bindir/3po-attach" -q -o "$work/r.3pt" "$r" &
     a=$!
-    sleep 0.5
+    until_true "$sig: an access in the trace" has_access "$work/r.3pt" # tracing is under way
     kill -"$sig" "$a"
     wait "$a" || say "$sig: 3po-attach exit $?"
   fi
@@ -78,8 +88,9 @@ else
   echo "note: no kernel thread visible here (a PID namespace?): that refusal not tested"
 fi
 "$bindir/3po-run" -q -o "$work/t.3pt" "$runner" 3000 >/dev/null &
-sleep 0.5
-traced=$(pgrep -n -f "$runner 3000")
+run=$!
+# 3po-run's own child, traced by 3po-run (a name match could find another test's runner, running beside this one)
+until_true "3po-run started its program" eval 'traced=$(pgrep -P "$run" | head -1) && [ -n "$traced" ] && [ "$(awk '"'"'/^TracerPid/ {print $2}'"'"' "/proc/$traced/status" 2>/dev/null)" = "$run" ]'
 refuse "already traced" "already being traced" "$bindir/3po-attach" -o "$work/x.3pt" "$traced"
 if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
   sleep 5 &

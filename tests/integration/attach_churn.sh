@@ -17,8 +17,11 @@ if [ "$rounds" -gt 100 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/nul
 fi
 $pin_prog "$prog" "$mode" 600 4 >"$work/out" &
 p=$!
-sleep 0.2
 fail=0
+for _ in $(seq 600); do # until it has exec'd (30 s at most)
+  [ "$(readlink -f /proc/"$p"/exe 2>/dev/null)" = "$(readlink -f "$prog")" ] && break
+  sleep 0.05
+done
 for i in $(seq "$rounds"); do
   if ! kill -0 "$p" 2>/dev/null; then break; fi
   $pin_tracer timeout 60 "$bindir/3po-attach" -q -d 0.05 -o "$work/t.3pt" "$p" 2>"$work/err" ||

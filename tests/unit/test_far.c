@@ -19,139 +19,7 @@
 
 #include <tpo/far.h>
 
-/* ---- helpers ---- */
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-/* The page's content for key in generation gen (never all zeros). */
-static void fill(unsigned char *p, uint64_t key, unsigned gen)
-{
-	for (unsigned i = 0; i < TPO_FAR_PAGE; i++)
-		p[i] = (unsigned char)(key * 131 + gen * 17 + i / 7 + 1);
-	memcpy(p, &key, sizeof key);
-}
-
-static bool filled(const unsigned char *p, uint64_t key, unsigned gen)
-{
-	unsigned char want[TPO_FAR_PAGE];
-	fill(want, key, gen);
-	return memcmp(p, want, TPO_FAR_PAGE) == 0;
-}
-
-static bool zeros(const unsigned char *p)
-{
-	for (unsigned i = 0; i < TPO_FAR_PAGE; i++)
-		if (p[i])
-			return false;
-	return true;
-}
-
-static tpo_far *open_ok(const char *uri, double latency, double bandwidth)
-{
-	GError *err = NULL;
-	tpo_far_options opt = { .latency_s = latency, .bandwidth_bps = bandwidth };
-	tpo_far *f = tpo_far_open(uri, &opt, &err);
-	ck_assert_msg(f, "open %s: %s", uri, err ? err->message : "?");
-	return f;
-}
-
-static void write_ok(tpo_far *f, uint64_t key, unsigned gen)
-{
-	unsigned char p[TPO_FAR_PAGE];
-	GError *err = NULL;
-	fill(p, key, gen);
-	ck_assert_msg(tpo_far_write(f, key, p, &err), "write: %s", err ? err->message : "?");
-}
-
-static void start_ok(tpo_far *f, uint64_t key)
-{
-	GError *err = NULL;
-	ck_assert_msg(tpo_far_read_start(f, key, &err), "read_start: %s", err ? err->message : "?");
-}
-
-/* Collects the oldest read (waiting), which must be key. */
-static void done_ok(tpo_far *f, uint64_t key, unsigned char *page)
-{
-	GError *err = NULL;
-	uint64_t got = ~key;
-	int r = tpo_far_read_done(f, &got, page, true, &err);
-	ck_assert_msg(r == 1, "read_done: %d %s", r, err ? err->message : "");
-	ck_assert_uint_eq(got, key);
-}
-
-/* ---- tests shared by both backends ---- */
-
-static void check_round_trip(tpo_far *f)
-{
-	unsigned char p[TPO_FAR_PAGE];
-	for (uint64_t k = 0; k < 64; k++)
-		write_ok(f, k * 1000 + 7, 1);
-	for (uint64_t k = 0; k < 64; k++)
-		start_ok(f, k * 1000 + 7);
-	ck_assert_uint_eq(tpo_far_reads_pending(f), 64);
-	for (uint64_t k = 0; k < 64; k++) {
-		done_ok(f, k * 1000 + 7, p);
-		ck_assert(filled(p, k * 1000 + 7, 1));
-	}
-	ck_assert_uint_eq(tpo_far_reads_pending(f), 0);
-	uint64_t key;
-	ck_assert_int_eq(tpo_far_read_done(f, &key, p, true, NULL), 0);
-	const tpo_far_stats *s = tpo_far_get_stats(f);
-	ck_assert_uint_eq(s->writes, 64);
-	ck_assert_uint_eq(s->reads, 64);
-	ck_assert_uint_eq(s->bytes_in, 64 * TPO_FAR_PAGE);
-	ck_assert_uint_eq(s->bytes_out, 64 * TPO_FAR_PAGE);
-}
-
-static void check_zeros_holds_discard(tpo_far *f)
-{
-	unsigned char p[TPO_FAR_PAGE];
-	ck_assert(!tpo_far_holds(f, 42));
-	start_ok(f, 42);
-	memset(p, 0xaa, sizeof p);
-	done_ok(f, 42, p);
-	ck_assert(zeros(p));
-	write_ok(f, 42, 3);
-	write_ok(f, UINT64_MAX, 3);
-	write_ok(f, 0, 3);
-	ck_assert(tpo_far_holds(f, 42) && tpo_far_holds(f, UINT64_MAX) && tpo_far_holds(f, 0));
-	ck_assert(!tpo_far_holds(f, 43));
-	ck_assert(tpo_far_discard(f, 42, NULL));
-	ck_assert(!tpo_far_holds(f, 42));
-	start_ok(f, 42);
-	start_ok(f, UINT64_MAX);
-	start_ok(f, 0);
-	done_ok(f, 42, p);
-	ck_assert(zeros(p));
-	done_ok(f, UINT64_MAX, p);
-	ck_assert(filled(p, UINT64_MAX, 3));
-	done_ok(f, 0, p);
-	ck_assert(filled(p, 0, 3));
-}
-
-/* Reads come back in the order started; a read sees the writes before it, not after. */
-static void check_ordering(tpo_far *f)
-{
-	unsigned char p[TPO_FAR_PAGE];
-	static const uint64_t keys[] = { 9, 3, 77, 3, 1, 9 };
-	for (unsigned i = 0; i < 6; i++)
-		write_ok(f, keys[i], 1);
-	for (unsigned i = 0; i < 6; i++)
-		start_ok(f, keys[i]);
-	write_ok(f, 3, 2); /* after the reads of 3 started: they still see generation 1 */
-	start_ok(f, 3);
-	for (unsigned i = 0; i < 6; i++) {
-		done_ok(f, keys[i], p);
-		ck_assert(filled(p, keys[i], 1));
-	}
-	done_ok(f, 3, p);
-	ck_assert(filled(p, 3, 2));
-}
+#include "far_checks.h"
 
 /* ---- URIs ---- */
 
@@ -160,7 +28,8 @@ START_TEST(test_bad_uris)
 	static const char *const bad[] = {
 		"", "locals", "LOCAL", "http://x:1", "tcp://", "tcp://host", "tcp://host:",
 		"tcp://:80", "tcp://host:0", "tcp://host:65536", "tcp://host:12ab", "tcp://::1:80",
-		"tcp://[::1", "tcp://[::1]", "tcp://[::1]80", "tcp://[]:80", "tcp://host:-1",
+		"tcp://[::1", "tcp://[::1]", "tcp://[::1]80", "tcp://[]:80", "tcp://host:-1", "file:", "file:?keep", "memcached://", "memcached://h", "memcached://h:1,",
+		"memcached://h:1?replicas=1", "memcached://h:1,h:2?replicas=x", "memcached://h:1?foo=1",
 	};
 	for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++) {
 		GError *err = NULL;
@@ -245,11 +114,13 @@ START_TEST(test_not_a_memserver)
 	g_clear_error(&err);
 	waitpid(pid, NULL, 0);
 
-	pid = fake_server(NULL, uri, sizeof uri); /* silent: bounded by the hello timeout */
+	pid = fake_server(NULL, uri, sizeof uri); /* silent: given up at the 5 s hello timeout */
 	double t0 = now_s();
 	ck_assert(!tpo_far_open(uri, NULL, &err));
+	double t = now_s() - t0;
 	ck_assert_msg(g_error_matches(err, TPO_FAR_ERROR, TPO_FAR_ERROR_CONNECT), "%s", err->message);
-	ck_assert_msg(now_s() - t0 < 20, "open took %g s", now_s() - t0);
+	ck_assert_msg(strstr(err->message, "within 5 s"), "%s", err->message);
+	ck_assert_msg(t >= 5 && t < 7, "open took %g s, not the 5 s hello timeout", t);
 	g_clear_error(&err);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
@@ -294,21 +165,32 @@ START_TEST(test_local_ordering)
 }
 END_TEST
 
-/* 100 reads at 1 Gbit/s are bandwidth-bound: at least 100 page transfers. */
+/* Checks a time t (and the time waited) against the link's model: t at least `model` seconds
+ * (the reads cannot arrive sooner), under twice that (a link counting any page or latency twice
+ * would take that long; twice 0.3 s leaves room for a busy machine's scheduling), and most of
+ * it spent waiting for the link. */
+static void check_link_time(tpo_far *f, double t, double model)
+{
+	uint64_t wait = tpo_far_get_stats(f)->wait_ns;
+	ck_assert_msg(t >= model && t < 2 * model, "took %g s, the link's model %g s", t, model);
+	ck_assert_msg(wait >= (uint64_t)(model / 2 * 1e9) && wait <= (uint64_t)(t * 1e9) + 1,
+		      "waited %g s of %g s", wait / 1e9, t);
+}
+
+/* 100 reads at 10 Mbit/s are bandwidth-bound: 100 page transfers (0.33 s) and the latency. */
 START_TEST(test_local_bandwidth)
 {
-	tpo_far *f = open_ok("local", 1e-6, 1e9);
+	tpo_far *f = open_ok("local", 1e-6, 10e6);
 	double t = read_hundred(f);
-	ck_assert_msg(t >= 100 * TPO_FAR_PAGE * 8 / 1e9, "took %g s", t);
-	ck_assert_uint_le(tpo_far_get_stats(f)->wait_ns, (uint64_t)(t * 1e9) + 1);
+	check_link_time(f, t, 100 * TPO_FAR_PAGE * 8 / 10e6 + 1e-6);
 	tpo_far_close(f);
 }
 END_TEST
 
-/* One read at 1 ms latency takes 1 ms; read_done(wait=false) does not wait for it. */
+/* One read at 300 ms latency takes 300 ms; read_done(wait=false) does not wait for it. */
 START_TEST(test_local_latency)
 {
-	tpo_far *f = open_ok("local", 1e-3, 100e9);
+	tpo_far *f = open_ok("local", 0.3, 100e9);
 	unsigned char p[TPO_FAR_PAGE];
 	uint64_t key;
 	double t0 = now_s();
@@ -317,35 +199,34 @@ START_TEST(test_local_latency)
 	ck_assert_uint_eq(tpo_far_reads_pending(f), 1);
 	done_ok(f, 5, p);
 	double t = now_s() - t0;
-	ck_assert_msg(t >= 1e-3, "took %g s", t);
-	ck_assert_uint_le(tpo_far_get_stats(f)->wait_ns, (uint64_t)(t * 1e9) + 1);
+	check_link_time(f, t, 0.3 + TPO_FAR_PAGE * 8 / 100e9);
 	tpo_far_close(f);
 }
 END_TEST
 
-/* 100 reads at 50 ms latency pipeline: about 50 ms in all, far from 100 x 50 ms. */
+/* 100 reads at 300 ms latency pipeline: 300 ms in all (and 100 transfers of 0.33 us), where
+ * one after the other they would take 30 s. */
 START_TEST(test_local_pipelined)
 {
-	tpo_far *f = open_ok("local", 50e-3, 100e9);
+	tpo_far *f = open_ok("local", 0.3, 100e9);
 	double t = read_hundred(f);
-	ck_assert_msg(t >= 50e-3 && t < 2.5, "100 pipelined reads took %g s", t);
-	ck_assert_uint_gt(tpo_far_get_stats(f)->wait_ns, 0);
-	ck_assert_uint_le(tpo_far_get_stats(f)->wait_ns, (uint64_t)(t * 1e9) + 1);
+	check_link_time(f, t, 0.3 + 100 * TPO_FAR_PAGE * 8 / 100e9);
 	tpo_far_close(f);
 }
 END_TEST
 
-/* Writes do not block and use the other direction of the link: 100 writes on a 1 Mbit/s link
- * (3.3 s of link time) return at once, and a read after them takes one page's time (33 ms). */
+/* Writes do not block and use the other direction of the link: 100 writes on a 100 kbit/s link
+ * (33 s of link time) return in less than one page's transfer (0.33 s), and a read after them
+ * takes one page's transfer and the latency, as if no write were in flight. */
 START_TEST(test_local_writes_do_not_block)
 {
-	tpo_far *f = open_ok("local", 1e-3, 1e6);
+	tpo_far *f = open_ok("local", 1e-3, 100e3);
 	unsigned char p[TPO_FAR_PAGE];
 	double t0 = now_s();
 	for (uint64_t k = 0; k < 100; k++)
 		write_ok(f, k, 1);
 	double t = now_s() - t0;
-	ck_assert_msg(t < 1, "100 writes took %g s", t);
+	ck_assert_msg(t < TPO_FAR_PAGE * 8 / 100e3, "100 writes took %g s", t);
 	ck_assert_uint_eq(tpo_far_get_stats(f)->wait_ns, 0);
 	ck_assert_uint_eq(tpo_far_get_stats(f)->bytes_out, 100 * TPO_FAR_PAGE);
 	t0 = now_s();
@@ -353,7 +234,7 @@ START_TEST(test_local_writes_do_not_block)
 	done_ok(f, 99, p);
 	ck_assert(filled(p, 99, 1));
 	t = now_s() - t0;
-	ck_assert_msg(t >= TPO_FAR_PAGE * 8 / 1e6 && t < 1, "a read after the writes took %g s", t);
+	check_link_time(f, t, 1e-3 + TPO_FAR_PAGE * 8 / 100e3);
 	tpo_far_close(f);
 }
 END_TEST
@@ -606,7 +487,9 @@ START_TEST(test_tcp_server_killed)
 	ck_assert(WIFSIGNALED(status));
 	double t0 = now_s();
 	GError *err = collect_until_error(f, 1000);
-	ck_assert_msg(now_s() - t0 < 10, "took %g s to notice", now_s() - t0);
+	/* the kernel closes a killed process's sockets: the client sees it at once, not at its
+	 * 30 s no-progress timeout */
+	ck_assert_msg(now_s() - t0 < 2, "took %g s to notice", now_s() - t0);
 	ck_assert_msg(g_error_matches(err, TPO_FAR_ERROR, TPO_FAR_ERROR_LOST), "%s", err->message);
 	ck_assert_msg(strstr(err->message, "went away"), "%s", err->message);
 	ck_assert_msg(strstr(err->message, s.uri), "%s", err->message);
@@ -662,12 +545,32 @@ START_TEST(test_tcp_max_mem)
 }
 END_TEST
 
-/* IPv6 literal in brackets (skipped when the host has no IPv6 loopback). */
+/* Can this host listen on the IPv6 loopback (a kernel without IPv6, or with it disabled on lo,
+ * cannot)? Asked of the kernel directly, not of the server under test. */
+static bool host_has_ipv6_loopback(void)
+{
+	int s = socket(AF_INET6, SOCK_STREAM, 0);
+	if (s < 0)
+		return false;
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	bool ok = bind(s, (struct sockaddr *)&a, sizeof a) == 0;
+	close(s);
+	return ok;
+}
+
+/* IPv6 literal in brackets. Only a host that cannot listen on [::1] at all may have a server that
+ * does not start there (and then it must not). */
 START_TEST(test_tcp_ipv6)
 {
 	server s;
-	if (!server_start(&s, "[::1]:0", NULL, NULL))
+	bool v6 = host_has_ipv6_loopback();
+	bool started = server_start(&s, "[::1]:0", NULL, NULL);
+	if (!v6) {
+		ck_assert_msg(!started, "3po-memserver listens on [::1] where the kernel cannot");
+		fprintf(stderr, "test_tcp_ipv6: no IPv6 loopback on this host: nothing more to test\n");
 		return;
+	}
+	ck_assert_msg(started, "3po-memserver did not start on [::1]:0 (the host can listen there)");
 	ck_assert(strncmp(s.uri, "tcp://[::1]:", 12) == 0);
 	tpo_far *f = open_ok(s.uri, 0, 0);
 	check_round_trip(f);

@@ -250,6 +250,75 @@ START_TEST(encoded_batch_keeps_a_failed_mprotect)
 }
 END_TEST
 
+static uint64_t trap_rip, trap_efl;
+static uint64_t trap_gregs[NGREG];
+static void on_trap_all(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)si;
+	memcpy(trap_gregs, ((ucontext_t *)uc)->uc_mcontext.gregs, sizeof trap_gregs);
+	trap_rip = (uint64_t)trap_gregs[REG_RIP];
+	trap_efl = (uint64_t)trap_gregs[REG_EFL];
+	siglongjmp(trap_jb, 1);
+}
+
+/* Runs code with the carry flag set; the SIGTRAP handler records the registers. */
+static void run_with_carry(uint8_t *code)
+{
+	struct sigaction sa = {.sa_sigaction = on_trap_all, .sa_flags = SA_SIGINFO}, old;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTRAP, &sa, &old);
+	trap_rip = 0;
+	if (!sigsetjmp(trap_jb, 1))
+		__asm__ volatile("xor %%r12d, %%r12d\n\txor %%r13d, %%r13d\n\tstc\n\tcall *%0"
+		                 : : "r"(code)
+		                 : "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12", "r13", "memory", "cc");
+	sigaction(SIGTRAP, &old, NULL);
+}
+
+START_TEST(encoded_tail_puts_registers_back)
+{
+	/* a batch with a tail: the registers it used hold the program's values again, the flags are
+	 * untouched, and it stops at the stub's int3 with the return address in the stub's slot */
+	uint8_t *code = mmap(NULL, PG, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *page = mmap(NULL, 2 * PG, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *stub = code + PG - 64;
+	tpo_ops_encode_stub(stub);
+	tpo_ops_protect(&ops, (uint64_t)(uintptr_t)page, (uint64_t)(uintptr_t)page + PG, PROT_READ);
+	size_t len;
+	ck_assert_uint_eq(tpo_ops_encode(&ops, 0, code, PG - 64 - TPO_OPS_TAIL_MAX, &len), 1);
+	struct user_regs_struct r = {.rax = 1, .rcx = 2, .rdx = 3, .rsi = 4, .rdi = 5, .r8 = 6, .r9 = 7,
+	                             .r10 = 8, .r11 = 9, .r12 = 10, .r13 = 11, .rip = 0x123456789a};
+	uint64_t fail_trap;
+	size_t tail = tpo_ops_encode_tail(code + len - 1, (uint64_t)(uintptr_t)code + len - 1, &r,
+	                                  (uint64_t)(uintptr_t)stub, &fail_trap);
+	ck_assert_uint_le(tail, TPO_OPS_TAIL_MAX);
+	run_with_carry(code);
+	ck_assert_uint_eq(trap_rip, (uint64_t)(uintptr_t)stub + 1);
+	ck_assert(trap_efl & 1); /* CF */
+	int regs[] = {REG_RAX, REG_RCX, REG_RDX, REG_RSI, REG_RDI, REG_R8, REG_R9, REG_R10, REG_R11, REG_R12, REG_R13};
+	for (int i = 0; i < 11; i++)
+		ck_assert_uint_eq((uint64_t)trap_gregs[regs[i]], (uint64_t)i + 1);
+	uint64_t slot;
+	memcpy(&slot, stub + 8, 8);
+	ck_assert_uint_eq(slot, r.rip);
+	ck_assert_int_eq(page[0], 0); /* the mprotect ran: readable */
+	/* an mprotect that fails stops the tail at its own int3, %r12/%r13 telling which */
+	munmap(page + PG, PG);
+	tpo_ops_reset(&ops);
+	tpo_ops_protect(&ops, (uint64_t)(uintptr_t)page + PG, (uint64_t)(uintptr_t)page + 2 * PG, PROT_READ);
+	tpo_ops_encode(&ops, 0, code, PG - 64 - TPO_OPS_TAIL_MAX, &len);
+	tpo_ops_encode_tail(code + len - 1, (uint64_t)(uintptr_t)code + len - 1, &r, (uint64_t)(uintptr_t)stub, &fail_trap);
+	run_with_carry(code);
+	ck_assert_uint_eq(trap_rip, fail_trap + 1);
+	ck_assert_int_eq((int64_t)trap_gregs[REG_R12], -ENOMEM);
+	ck_assert_uint_eq((uint64_t)trap_gregs[REG_R13], (uint64_t)(uintptr_t)page + PG);
+	ck_assert(trap_efl & 1);
+	munmap(page, PG);
+	munmap(code, PG);
+}
+END_TEST
+
 START_TEST(encoder_splits_long_batches)
 {
 	for (int i = 0; i < 100; i++)
@@ -279,6 +348,7 @@ int main(void)
 	tcase_add_test(tc, untrace_restores_program_protection);
 	tcase_add_test(tc, encoded_batch_runs);
 	tcase_add_test(tc, encoded_batch_keeps_a_failed_mprotect);
+	tcase_add_test(tc, encoded_tail_puts_registers_back);
 	tcase_add_test(tc, encoder_splits_long_batches);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <tpo/trace.h>
@@ -575,6 +576,67 @@ START_TEST(test_abandoned)
 }
 END_TEST
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static off_t file_size(const char *path)
+{
+	struct stat st;
+	ck_assert_int_eq(stat(path, &st), 0);
+	return st.st_size;
+}
+
+/* With a maximum age, a chunk is written once its first event is that old (seen when the next
+ * event is added), and tpo_trace_writer_due_ns says when pending events are due. */
+START_TEST(test_max_age)
+{
+	char *path = tmp_path("age.3pt");
+	tpo_trace_header h = test_header();
+	GError *err = NULL;
+	tpo_trace_writer *w = tpo_trace_writer_open(path, &h, &err);
+	ck_assert_ptr_nonnull(w);
+	off_t header = file_size(path);
+	GArray *log = new_events();
+	gen_events(w, log, 5, 10);
+	ck_assert_uint_eq(tpo_trace_writer_due_ns(w), 0); /* no maximum age: never due */
+
+	uint64_t before = mono_ns();
+	tpo_trace_writer_set_max_age(w, 10000000000ull);
+	uint64_t after = mono_ns();
+	uint64_t due = tpo_trace_writer_due_ns(w);
+	ck_assert_msg(due >= before + 10000000000ull && due <= after + 10000000000ull, "due %" G_GUINT64_FORMAT, due);
+	gen_events(w, log, 6, 10);
+	ck_assert_int_eq(file_size(path), header); /* 10 s is far off: still buffered */
+	ck_assert(tpo_trace_writer_flush(w, &err));
+	ck_assert_uint_eq(tpo_trace_writer_due_ns(w), 0);
+	off_t one = file_size(path);
+	ck_assert_int_gt(one, header);
+
+	tpo_trace_writer_set_max_age(w, 1000000); /* 1 ms */
+	gen_events(w, log, 7, 1);
+	ck_assert_uint_ne(tpo_trace_writer_due_ns(w), 0);
+	ck_assert_int_eq(file_size(path), one);
+	uint64_t due1 = tpo_trace_writer_due_ns(w);
+	while (mono_ns() < due1)
+		;
+	gen_events(w, log, 8, 1); /* the chunk is 1 ms old: written with this event */
+	ck_assert_int_gt(file_size(path), one);
+	ck_assert_uint_eq(tpo_trace_writer_due_ns(w), 0);
+	tpo_trace_writer_abandon(w);
+	int code;
+	char *msg;
+	ck_assert_uint_eq(read_all(path, log, &code, &msg), log->len);
+	ck_assert_int_eq(code, TPO_TRACE_ERROR_TRUNCATED); /* no footer, every event there */
+	g_free(msg);
+	free_events(log);
+	g_free(path);
+}
+END_TEST
+
 /* A small file of several chunks: boundaries[i] = file size after chunk i, counts[i] = events. */
 typedef struct {
 	GBytes *data;
@@ -909,6 +971,7 @@ static Suite *trace_suite(void)
 	tcase_add_test(tc, test_roundtrip_many_chunks);
 	tcase_add_test(tc, test_compact_accesses);
 	tcase_add_test(tc, test_abandoned);
+	tcase_add_test(tc, test_max_age);
 	tcase_add_test(tc, test_truncate_every_byte);
 	tcase_add_test(tc, test_flipped_bytes);
 	tcase_add_test(tc, test_bad_files);
