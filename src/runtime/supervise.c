@@ -2,13 +2,15 @@
  * seccomp filter that stops it only at mmap, munmap, mremap and madvise), give it a userfaultfd
  * at its exec, turn each large private anonymous mapping it makes into a view of the runtime's
  * memfd registered with that userfaultfd, keep the regions current through munmap, mremap and
- * madvise, and pass everything else (signals, threads, exit status) through untouched. */
+ * madvise, give each child it forks its own copy of that memory (fork_copy.c) before the child
+ * runs, and pass everything else (signals, threads, exit status) through untouched. */
 #define _GNU_SOURCE
 #include "runtime/supervise.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
+#include <linux/kcmp.h>
 #include <linux/seccomp.h>
 #include <signal.h>
 #include <stddef.h>
@@ -22,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "runtime/fork_copy.h"
 #include "tracer/ops.h"
 #include "tracer/remote.h"
 #include "tracer/tracer.h"
@@ -32,6 +35,8 @@ typedef struct sthread {
 	int tid;
 	bool managed;   /* shares the managed address space */
 	bool at_entry;  /* stopped in a trapped call, waiting for its exit */
+	bool held;      /* new, stopped before its parent's event said what it is: kept stopped */
+	int held_sig;   /* the signal of that stop, to deliver when it goes on */
 	long nr;
 	uint64_t a[6];
 } sthread;
@@ -293,17 +298,136 @@ static void fail_and_kill(sup *s, GError *e)
 	kill(s->pid, SIGKILL);
 }
 
+/* --- forked children ---------------------------------------------------------------------- */
+
+static void release(sthread *c)
+{
+	c->held = false;
+	ptrace(PTRACE_CONT, c->tid, 0, c->held_sig);
+	c->held_sig = 0;
+}
+
+/* Waits for the first stop of new thread c (it may have come already, kept aside while calls
+ * were injected). False if it died instead (then forgotten). */
+static bool await_first_stop(sup *s, sthread *c)
+{
+	if (c->held)
+		return true;
+	int status = 0;
+	bool found = false;
+	for (GList *l = s->deferred.head; l && !found; l = l->next) {
+		tpo_deferred *d = l->data;
+		if (d->tid == c->tid) {
+			status = d->status;
+			g_queue_delete_link(&s->deferred, l);
+			g_free(d);
+			found = true;
+		}
+	}
+	while (!found && waitpid(c->tid, &status, __WALL) < 0)
+		if (errno != EINTR)
+			return false;
+	if (!WIFSTOPPED(status)) {
+		g_hash_table_remove(s->threads, GINT_TO_POINTER(c->tid));
+		return false;
+	}
+	c->held = true;
+	c->held_sig = (status >> 16) == 0 ? WSTOPSIG(status) : 0;
+	return true;
+}
+
+/* A child that does not share the program's address space: it gets its own copy of the managed
+ * memory before it runs, and then runs unmanaged (still traced: the seccomp filter it inherited
+ * would fail its mmap calls with ENOSYS without a tracer). */
+static void give_copy(sup *s, sthread *c)
+{
+	if (!await_first_stop(s, c))
+		return;
+	bool gone = false;
+	int status = 0;
+	GError *err = NULL;
+	guint managed = 0;
+	GHashTableIter it;
+	gpointer k, v;
+	g_hash_table_iter_init(&it, s->threads);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		managed += ((sthread *)v)->managed;
+	/* the forking thread is stopped at its event; any other thread of the program may run */
+	if (!rt_fork_copy(s->r, c->tid, s->scratch, &s->deferred, managed > 1, &gone, &status, &err)) {
+		if (gone) {
+			g_hash_table_remove(s->threads, GINT_TO_POINTER(c->tid));
+			return;
+		}
+		kill(c->tid, SIGKILL); /* it must not run on memory it shares with its parent */
+		release(c);
+		fail_and_kill(s, err);
+		return;
+	}
+	release(c);
+}
+
+/* Whether the new thread or child shares its parent's address space (CLONE_VM). */
+static bool shares_vm(int parent, int child, int event)
+{
+	long rc = syscall(SYS_kcmp, parent, child, KCMP_VM, 0, 0);
+	if (rc >= 0)
+		return rc == 0;
+	return event != PTRACE_EVENT_FORK; /* no kcmp: clone events are threads, vfork shares */
+}
+
+static void on_new(sup *s, sthread *th, int event, int ctid)
+{
+	sthread *c = g_hash_table_lookup(s->threads, GINT_TO_POINTER(ctid));
+	if (!c)
+		c = thread_new(s, ctid, false);
+	bool shares = shares_vm(th->tid, ctid, event);
+	c->managed = shares && th->managed && event != PTRACE_EVENT_VFORK;
+	if (!shares && th->managed && s->set_up && s->r->regions->len)
+		give_copy(s, c);
+	else if (c->held)
+		release(c);
+}
+
+/* The program is gone: new threads whose parent's event never came go on, forked children with
+ * their own copy. */
+static void release_held(sup *s)
+{
+	GHashTableIter it;
+	gpointer k, v;
+	GPtrArray *held = g_ptr_array_new();
+	g_hash_table_iter_init(&it, s->threads);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		if (((sthread *)v)->held)
+			g_ptr_array_add(held, v);
+	for (guint i = 0; i < held->len; i++) {
+		sthread *c = held->pdata[i];
+		if (s->set_up && s->r->regions->len && (int)syscall(SYS_kcmp, s->pid, c->tid, KCMP_VM, 0, 0) != 0)
+			give_copy(s, c);
+		else
+			release(c);
+	}
+	g_ptr_array_free(held, TRUE);
+}
+
 static void handle(sup *s, int tid, int status)
 {
 	sthread *th = g_hash_table_lookup(s->threads, GINT_TO_POINTER(tid));
-	if (!th) /* a new thread or child, before its parent's event */
+	if (!th && WIFSTOPPED(status)) {
+		/* a new thread or child, before its parent's event: it waits for that */
+		th = thread_new(s, tid, false);
+		th->held = true;
+		th->held_sig = (status >> 16) == 0 ? WSTOPSIG(status) : 0;
+		return;
+	}
+	if (!th)
 		th = thread_new(s, tid, false);
 	if (WIFEXITED(status) || WIFSIGNALED(status)) {
+		g_hash_table_remove(s->threads, GINT_TO_POINTER(tid));
 		if (tid == s->pid) {
 			s->main_done = true;
 			s->main_status = status;
+			release_held(s);
 		}
-		g_hash_table_remove(s->threads, GINT_TO_POINTER(tid));
 		return;
 	}
 	if (!WIFSTOPPED(status))
@@ -328,18 +452,8 @@ static void handle(sup *s, int tid, int status)
 	case PTRACE_EVENT_CLONE:
 	case PTRACE_EVENT_FORK:
 	case PTRACE_EVENT_VFORK:
-		ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg);
-		if (event == PTRACE_EVENT_FORK && th->managed && s->r->regions->len)
-			fail_and_kill(s, g_error_new(TPO_RT_ERROR, 0, "the program called fork() with managed memory: "
-			                             "the runtime cannot give a child its own copy of it (not supported)"));
-		{
-			sthread *c = g_hash_table_lookup(s->threads, GINT_TO_POINTER((int)msg));
-			bool m = event == PTRACE_EVENT_CLONE && th->managed;
-			if (c)
-				c->managed = m;
-			else
-				thread_new(s, (int)msg, m);
-		}
+		if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg) == 0 && msg)
+			on_new(s, th, event, (int)msg);
 		ptrace(PTRACE_CONT, tid, 0, 0);
 		return;
 	case PTRACE_EVENT_EXEC:

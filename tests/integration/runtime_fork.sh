@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# runtime_fork.sh — programs that fork under the runtime: a forked child gets its own copy of the
+# managed memory (its writes and its parent's later writes invisible to each other, protections
+# kept, no fd of the runtime's), under every policy and a tape, with output and exit status as
+# without the runtime; Python's fork, multiprocessing pool, subprocess (vfork) and posix_spawn over
+# a managed array; forks while pages move, ended by SIGTERM (exit 143, nothing on stderr) or by
+# SIGKILL of 3po-run (no process left). Exits 77 when the kernel lacks what the runtime needs.
+# usage: runtime_fork.sh BINDIR TESTBINDIR
+set -u
+bindir=$1
+tb=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"; kill -9 $(jobs -p) 2>/dev/null' EXIT
+fail=0
+say() { echo "FAIL: $*"; fail=1; }
+run() { "$bindir/3po-run" -q --min-region 64K "$@"; } # not for jobs: kill would reach the subshell
+py=/usr/bin/python3
+
+if ! run --policy demand --local-mem 64 -- /bin/true 2>"$work/probe.err"; then
+  if grep -q "lacks\|userfaultfd\|pidfd\|seccomp" "$work/probe.err"; then
+    echo "SKIP: $(head -1 "$work/probe.err")"
+    exit 77
+  fi
+  echo "FAIL: runtime cannot run /bin/true: $(cat "$work/probe.err")"
+  exit 1
+fi
+
+# same(WHAT, RUNTIME OPTIONS..., -- PROG ARGS...): output and exit status as untraced
+same() {
+  local what=$1
+  shift
+  local opts=()
+  while [ "$1" != -- ]; do opts+=("$1"); shift; done
+  shift
+  local want got rc wrc
+  want=$("$@" 2>&1)
+  wrc=$?
+  got=$(run "${opts[@]}" -- "$@" 2>&1)
+  rc=$?
+  [ "$rc" = "$wrc" ] || say "$what: exit $rc, untraced $wrc"
+  [ "$got" = "$want" ] || say "$what: output '$got', untraced '$want'"
+}
+
+# C targets: 1024 pages in 64 local (most of them far at the fork), and forks in a loop while
+# pages move; every swap policy, then a tape made from a trace of the program
+for pol in demand readahead leap; do
+  same "fork_private $pol" --policy $pol --local-mem 64 -- "$tb/rtf_fork_private" 1024
+  same "fork_loop $pol" --policy $pol --local-mem 256 -- "$tb/rtf_fork_loop" 1024 8
+done
+# another thread writes while the program forks: the child's copy is the memory of one instant
+# (all 512 pages resident and writable, then most far)
+for pol in demand readahead leap; do
+  for lm in 1024 128; do
+    same "fork_threads $pol at $lm pages" --policy $pol --local-mem $lm -- "$tb/rtf_fork_threads" 512 10
+  done
+done
+for prog in fork_private fork_loop; do
+  args=(1024); [ $prog = fork_loop ] && args=(1024 8)
+  "$bindir/3po-run" -q --microset 8 -o "$work/$prog.3pt" "$tb/rtf_$prog" "${args[@]}" >/dev/null ||
+    say "tracing $prog failed"
+  "$bindir/3po-sim" -q "$work/$prog.3pt" --local-mem 200 --policy min --lookahead 50 -o "$work/$prog.tape" >/dev/null ||
+    say "3po-sim for $prog failed"
+  same "$prog on a tape" --tape "$work/$prog.tape" --local-mem 258 -- "$tb/rtf_$prog" "${args[@]}"
+done
+
+# Python: the example of issue 15, a multiprocessing pool of 2 over a managed array, and
+# subprocess / os.posix_spawn / os.system (vfork-like: they share memory until exec), with 2 MiB
+# local: numpy's arrays are managed and mostly far
+if "$py" -c 'import numpy' 2>/dev/null; then
+  cat >"$work/pool.py" <<'PY'
+import multiprocessing as mp, numpy as np
+a = np.arange(1 << 18, dtype=np.float64)
+def part(k):
+    return float(a[k::2].sum())
+if __name__ == '__main__':
+    with mp.get_context('fork').Pool(2) as pool:
+        print(pool.map(part, [0, 1]))
+    a[0] = 5
+    print(a.sum())
+PY
+  cat >"$work/spawn.py" <<'PY'
+import os, subprocess, numpy as np
+a = np.ones(1 << 18)
+print(subprocess.run(['echo', 'from subprocess'], capture_output=True).stdout.decode().strip())
+pid = os.posix_spawn('/bin/echo', ['echo', 'from posix_spawn'], os.environ)
+os.waitpid(pid, 0)
+os.system('echo from system')
+a[1] = 4
+print(a.sum())
+PY
+  example='import os, numpy as np; a = np.ones(1 << 20); pid = os.fork(); a[0] = 2 if pid == 0 else 3; print(a.sum() if pid else os._exit(0)); os.waitpid(pid, 0)'
+  for pol in demand readahead leap; do
+    same "issue 15's example, $pol" --local-mem 2M --policy $pol -- "$py" -c "$example"
+    same "multiprocessing pool, $pol" --local-mem 2M --policy $pol -- "$py" "$work/pool.py"
+    same "subprocess and posix_spawn, $pol" --local-mem 2M --policy $pol -- "$py" "$work/spawn.py"
+  done
+else
+  say "python3-numpy is not installed (scripts/setup.sh installs it)"
+fi
+
+# SIGTERM to 3po-run while the program forks again and again with pages in flight (readahead
+# prefetches): the program dies of it, 3po-run exits 143 and says nothing
+for d in 10 25 40 55 70 85; do
+  "$bindir/3po-run" -q --min-region 64K --policy readahead --local-mem 128 -- "$tb/rtf_fork_loop" 2048 0 \
+    >/dev/null 2>"$work/term.err" &
+  pid=$!
+  sleep "0.$d"
+  kill -TERM $pid
+  wait $pid
+  rc=$?
+  [ $rc = 143 ] && [ ! -s "$work/term.err" ] || say "SIGTERM after 0.${d}s: exit $rc, not 143: $(cat "$work/term.err")"
+done
+# SIGKILL of 3po-run: the program and any child it forked go too (none is left running)
+"$bindir/3po-run" -q --min-region 64K --policy readahead --local-mem 128 -- "$tb/rtf_fork_loop" 2048 0 >/dev/null 2>&1 &
+pid=$!
+sleep 0.5
+kill -KILL $pid
+wait $pid 2>/dev/null
+for _ in $(seq 100); do pgrep -f "$tb/rtf_fork_loop 2048 0" >/dev/null || break; sleep 0.05; done
+pgrep -f "$tb/rtf_fork_loop 2048 0" >/dev/null && say "SIGKILL of 3po-run left processes: $(pgrep -af "$tb/rtf_fork_loop 2048 0")"
+exit $fail
