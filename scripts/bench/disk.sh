@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# disk.sh — replicate.sh's experiment with far memory on a disk: each workload (replicate.sh's
-# workloads and sizes, read from it) at a share of its traced footprint, run all-local; under
+# disk.sh — replicate.sh's experiment with far memory on a disk: each workload (the benchmarks'
+# workloads and sizes, from workloads.sh) at a share of its traced footprint, run all-local; under
 # Linux swap on a swap file in DIR (a cgroup v1 memory limit, as replicate.sh does with zram);
 # and under the 3PO runtime with --far file: in DIR, same disk (demand, readahead, leap, a MIN
 # tape). Prints the slowdown table against all-local and checks every cell's checksum. Needs
@@ -36,8 +36,9 @@ bin=$build/bin
 mkdir -p "$out"
 : >"$out/log"
 
-# the workloads, their arguments and microsets: replicate.sh's, one place
-eval "$(sed -n '/^declare -A args=(/,/^)/p; /^declare -A microset=/p' "$here/scripts/bench/replicate.sh")"
+# the workloads, their arguments and microsets: the benchmarks' one table, small sizes
+. "$here/scripts/bench/workloads.sh"
+bench_workloads small
 
 swapfile=$dir/3po-bench-swap.$$
 farfile=$dir/3po-bench-far.$$
