@@ -162,4 +162,36 @@ static inline void check_ordering(tpo_far *f)
 	}
 }
 
+/* n pages, all reads started before any is collected, then a sliding window of 64 reads with
+ * every third page rewritten before its read: each read sees the last write before it. */
+static inline void check_many(tpo_far *f, uint64_t n)
+{
+	unsigned char p[TPO_FAR_PAGE];
+	for (uint64_t k = 0; k < n; k++)
+		write_ok(f, k, 1);
+	for (uint64_t k = 0; k < n; k++)
+		start_ok(f, k);
+	ck_assert_uint_eq(tpo_far_reads_pending(f), n);
+	for (uint64_t k = 0; k < n; k++) {
+		done_ok(f, k, p);
+		ck_assert_msg(filled(p, k, 1), "page %u", (unsigned)k);
+	}
+	uint64_t next = 0;
+	for (uint64_t k = 0; k < n; k++) {
+		if (k % 3 == 0)
+			write_ok(f, k, 2);
+		start_ok(f, k);
+		if (tpo_far_reads_pending(f) >= 64) {
+			done_ok(f, next, p);
+			ck_assert_msg(filled(p, next, next % 3 == 0 ? 2 : 1), "page %u", (unsigned)next);
+			next++;
+		}
+	}
+	while (next < n) {
+		done_ok(f, next, p);
+		ck_assert(filled(p, next, next % 3 == 0 ? 2 : 1));
+		next++;
+	}
+}
+
 #endif

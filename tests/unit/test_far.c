@@ -350,32 +350,7 @@ START_TEST(test_tcp_many_pipelined)
 {
 	enum { N = 8192 };
 	tpo_far *f = open_ok(srv.uri, 0, 0);
-	unsigned char p[TPO_FAR_PAGE];
-	for (uint64_t k = 0; k < N; k++)
-		write_ok(f, k, 1);
-	for (uint64_t k = 0; k < N; k++)
-		start_ok(f, k);
-	ck_assert_uint_eq(tpo_far_reads_pending(f), N);
-	for (uint64_t k = 0; k < N; k++) {
-		done_ok(f, k, p);
-		ck_assert_msg(filled(p, k, 1), "page %u", (unsigned)k);
-	}
-	uint64_t next = 0;
-	for (uint64_t k = 0; k < N; k++) {
-		if (k % 3 == 0)
-			write_ok(f, k, 2);
-		start_ok(f, k);
-		if (tpo_far_reads_pending(f) >= 64) {
-			done_ok(f, next, p);
-			ck_assert(filled(p, next, next % 3 == 0 ? 2 : 1));
-			next++;
-		}
-	}
-	while (next < N) {
-		done_ok(f, next, p);
-		ck_assert(filled(p, next, next % 3 == 0 ? 2 : 1));
-		next++;
-	}
+	check_many(f, N);
 	tpo_far_close(f);
 }
 END_TEST
