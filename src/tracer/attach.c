@@ -2,7 +2,7 @@
  * attaching), trace it until told to stop, then detach leaving nothing behind: the program's own
  * protections restored, our scratch page unmapped, every thread running on as before. */
 #define _GNU_SOURCE
-#include "tracer/tracer.h"
+#include "tracer.h"
 
 #include <dirent.h>
 #include <errno.h>

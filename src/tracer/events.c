@@ -1,7 +1,7 @@
 /* events.c — the tracer's side of the trace file: emitting events (to the writer shared with the
  * flusher thread of flusher.c, which writes them within half a second), and the first write
  * error, which stops tracing. */
-#include "tracer/tracer.h"
+#include "tracer.h"
 
 #include <time.h>
 

@@ -1,7 +1,7 @@
 /* sysbufs.c — which user memory each system call reads or writes, so the tracer can open
  * protected buffers before the kernel touches them (a protected buffer makes the call fail with
  * EFAULT instead of faulting). Calls not described here are caught by the EFAULT fallback. */
-#include "tracer/tracer.h"
+#include "tracer.h"
 
 #include <sys/syscall.h>
 #include <sys/uio.h>
