@@ -5,6 +5,7 @@
 #include <string.h>
 #include <glib.h>
 
+#include "check_run.h"
 #include "run_options.h"
 
 /* Whether mode's long options include name. */
@@ -87,9 +88,5 @@ int main(void)
 	tcase_add_test(tc, runtime_table);
 	tcase_add_test(tc, mode_choice);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tpo_check_run(s);
 }
