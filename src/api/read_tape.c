@@ -10,8 +10,7 @@ G_STATIC_ASSERT(TPO_TAPE_STEP_FETCH == TPO_TAPE_FETCH && TPO_TAPE_STEP_EVICT == 
 struct tpo_tape_file {
 	tpo_tape_reader *r;
 	tpo_tape_info info;
-	int done;
-	GError *error;
+	tpo_api_stream s;
 };
 
 tpo_tape_file *tpo_tape_file_open(const char *path, char *errbuf)
@@ -54,22 +53,19 @@ const tpo_tape_info *tpo_tape_file_info(const tpo_tape_file *t)
 
 int tpo_tape_file_next(tpo_tape_file *t, tpo_tape_step *step)
 {
-	if (t->done || t->error)
-		return t->error ? -1 : 0;
+	int over = tpo_api_stream_over(&t->s);
+	if (over <= 0)
+		return over;
 	tpo_tape_entry e;
-	int k = tpo_tape_reader_next(t->r, &e, &t->error);
+	int k = tpo_tape_reader_next(t->r, &e, &t->s.error);
 	if (k > 0)
 		*step = (tpo_tape_step){ .index = e.index, .page = e.page, .op = (int)e.op };
-	else if (k == 0)
-		t->done = 1;
-	else if (!t->error)
-		t->error = g_error_new_literal(G_FILE_ERROR, G_FILE_ERROR_FAILED, "read failed");
-	return k;
+	return tpo_api_stream_record(&t->s, k);
 }
 
 const char *tpo_tape_file_error(const tpo_tape_file *t)
 {
-	return t->error ? t->error->message : NULL;
+	return t->s.error ? t->s.error->message : NULL;
 }
 
 void tpo_tape_file_close(tpo_tape_file *t)
@@ -77,6 +73,6 @@ void tpo_tape_file_close(tpo_tape_file *t)
 	if (!t)
 		return;
 	tpo_tape_reader_close(t->r);
-	g_clear_error(&t->error);
+	g_clear_error(&t->s.error);
 	g_free(t);
 }

@@ -23,8 +23,7 @@ G_STATIC_ASSERT(TPO_TRACE_REGION_PRIVATE == TPO_REGION_PRIVATE &&
 struct tpo_trace_file {
 	tpo_trace_reader *r;
 	tpo_trace_info info;
-	int done;     /* 0 while events come; then what next returned last (0 or -1) */
-	GError *error;
+	tpo_api_stream s;
 };
 
 tpo_trace_file *tpo_trace_file_open(const char *path, char *errbuf)
@@ -98,17 +97,14 @@ static void flatten(const tpo_event *e, tpo_trace_event *ev)
 
 int tpo_trace_file_next(tpo_trace_file *t, tpo_trace_event *ev)
 {
-	if (t->done || t->error)
-		return t->error ? -1 : 0;
+	int over = tpo_api_stream_over(&t->s);
+	if (over <= 0)
+		return over;
 	tpo_event e;
-	int k = tpo_trace_reader_next(t->r, &e, &t->error);
+	int k = tpo_trace_reader_next(t->r, &e, &t->s.error);
 	if (k > 0)
 		flatten(&e, ev);
-	else if (k == 0)
-		t->done = 1;
-	else if (!t->error)
-		t->error = g_error_new_literal(G_FILE_ERROR, G_FILE_ERROR_FAILED, "read failed");
-	return k;
+	return tpo_api_stream_record(&t->s, k);
 }
 
 int tpo_trace_file_totals(const tpo_trace_file *t, tpo_trace_totals *out)
@@ -131,7 +127,7 @@ int tpo_trace_file_totals(const tpo_trace_file *t, tpo_trace_totals *out)
 
 const char *tpo_trace_file_error(const tpo_trace_file *t)
 {
-	return t->error ? t->error->message : NULL;
+	return t->s.error ? t->s.error->message : NULL;
 }
 
 void tpo_trace_file_close(tpo_trace_file *t)
@@ -139,7 +135,7 @@ void tpo_trace_file_close(tpo_trace_file *t)
 	if (!t)
 		return;
 	tpo_trace_reader_close(t->r);
-	g_clear_error(&t->error);
+	g_clear_error(&t->s.error);
 	g_free(t);
 }
 
