@@ -334,6 +334,7 @@ int main(void)
 {
 	Suite *s = suite_create("api");
 	TCase *tc = tcase_create("api");
+	tcase_set_timeout(tc, 120); /* Check's default 4 s is too short under ASan on a busy machine */
 	tcase_add_test(tc, trace_read_back);
 	tcase_add_test(tc, trace_truncated);
 	tcase_add_test(tc, bad_files);
