@@ -167,14 +167,30 @@ static inline const uint8_t *tpo_container_data(const tpo_container_reader *c)
 	return c->buf + c->beg;
 }
 
-/* Reads and checks the prefix (magic, CRC) at the current offset (0): returns its version and
- * header body length, or FALSE (*err set). The version is left to the caller to judge. */
-gboolean tpo_container_read_prefix(tpo_container_reader *c, const char *magic, uint32_t *version,
-				   uint32_t *body_len, GError **err);
-/* Then the header body: checked against max_len and its CRC; *body points at it, valid until
- * the next call on c. The caller consumes TPO_FILE_PREFIX_LEN + body_len + 4 bytes after use. */
-gboolean tpo_container_read_body(tpo_container_reader *c, uint32_t body_len, uint32_t max_len,
-				 const uint8_t **body, GError **err);
+/* Bounded decoding of a header body. */
+typedef struct tpo_container_cursor {
+	const uint8_t *p, *end;
+	const char *why; /* what went wrong, after a FALSE */
+} tpo_container_cursor;
+
+gboolean tpo_container_cur_u32(tpo_container_cursor *c, uint32_t *v);
+gboolean tpo_container_cur_u64(tpo_container_cursor *c, uint64_t *v);
+/* A u32 length and that many bytes, no NUL, at most max_len: a new string. */
+gboolean tpo_container_cur_string(tpo_container_cursor *c, uint32_t max_len, char **s);
+
+/* What a format tells the container about its file header. */
+typedef struct tpo_container_format {
+	const char *magic;          /* TPO_FILE_MAGIC_LEN bytes */
+	uint32_t oldest, version;   /* the versions read through the container */
+	uint32_t max_header;        /* largest header body accepted */
+	/* decodes the body (ctx is the caller's): FALSE with c->why and c->p at the fault */
+	gboolean (*parse_header)(void *ctx, uint32_t version, tpo_container_cursor *c);
+} tpo_container_format;
+
+/* Reads the file header at offset 0: the prefix (magic, CRC, version), the body (length, CRC),
+ * decoded by f->parse_header; consumes it. FALSE with *err set. */
+gboolean tpo_container_read_header(tpo_container_reader *c, const tpo_container_format *f, void *ctx,
+				   GError **err);
 
 typedef struct tpo_container_chunk {
 	uint8_t type;
@@ -191,16 +207,5 @@ int tpo_container_read_chunk_header(tpo_container_reader *c, uint32_t max_len,
 				    tpo_container_chunk *ch, GError **err);
 /* Then its payload: checks it is all there and its CRC. The caller consumes ch->total. */
 gboolean tpo_container_read_payload(tpo_container_reader *c, tpo_container_chunk *ch, GError **err);
-
-/* Bounded decoding of a header body. */
-typedef struct tpo_container_cursor {
-	const uint8_t *p, *end;
-	const char *why; /* what went wrong, after a FALSE */
-} tpo_container_cursor;
-
-gboolean tpo_container_cur_u32(tpo_container_cursor *c, uint32_t *v);
-gboolean tpo_container_cur_u64(tpo_container_cursor *c, uint64_t *v);
-/* A u32 length and that many bytes, no NUL, at most max_len: a new string. */
-gboolean tpo_container_cur_string(tpo_container_cursor *c, uint32_t max_len, char **s);
 
 #endif

@@ -68,8 +68,9 @@ void tpo_container_consume(tpo_container_reader *c, size_t n)
 
 /* ---- file prefix and header body ---- */
 
-gboolean tpo_container_read_prefix(tpo_container_reader *c, const char *magic, uint32_t *version,
-				   uint32_t *body_len, GError **err)
+/* Reads and checks the prefix (magic, CRC) at offset 0: its version and header body length. */
+static gboolean read_prefix(tpo_container_reader *c, const char *magic, uint32_t *version,
+			    uint32_t *body_len, GError **err)
 {
 	ssize_t n = tpo_container_fill(c, TPO_FILE_PREFIX_LEN, err);
 	if (n < 0)
@@ -98,8 +99,9 @@ gboolean tpo_container_read_prefix(tpo_container_reader *c, const char *magic, u
 	return TRUE;
 }
 
-gboolean tpo_container_read_body(tpo_container_reader *c, uint32_t body_len, uint32_t max_len,
-				 const uint8_t **body, GError **err)
+/* The header body after the prefix: its length bounded, all there, its CRC right. */
+static gboolean read_body(tpo_container_reader *c, uint32_t body_len, uint32_t max_len,
+			  const uint8_t **body, GError **err)
 {
 	if (body_len > max_len) {
 		g_set_error(err, c->domain, TPO_CONTAINER_ERROR_FORMAT,
@@ -122,6 +124,36 @@ gboolean tpo_container_read_body(tpo_container_reader *c, uint32_t body_len, uin
 		return FALSE;
 	}
 	*body = b;
+	return TRUE;
+}
+
+gboolean tpo_container_read_header(tpo_container_reader *c, const tpo_container_format *f, void *ctx,
+				   GError **err)
+{
+	uint32_t version, len;
+	const uint8_t *body;
+	if (!read_prefix(c, f->magic, &version, &len, err))
+		return FALSE;
+	if (version < f->oldest || version > f->version) {
+		if (f->oldest == f->version)
+			g_set_error(err, c->domain, TPO_CONTAINER_ERROR_FORMAT,
+				    "unsupported %s version %u at offset 8 (this reader reads version %u)", c->what,
+				    version, f->version);
+		else
+			g_set_error(err, c->domain, TPO_CONTAINER_ERROR_FORMAT,
+				    "unsupported %s version %u at offset 8 (this reader reads versions %u to %u)",
+				    c->what, version, f->oldest, f->version);
+		return FALSE;
+	}
+	if (!read_body(c, len, f->max_header, &body, err))
+		return FALSE;
+	tpo_container_cursor cur = { .p = body, .end = body + len };
+	if (!f->parse_header(ctx, version, &cur)) {
+		g_set_error(err, c->domain, TPO_CONTAINER_ERROR_FORMAT, "bad header at offset %td: %s",
+			    cur.p - tpo_container_data(c), cur.why);
+		return FALSE;
+	}
+	tpo_container_consume(c, TPO_FILE_PREFIX_LEN + (size_t)len + 4);
 	return TRUE;
 }
 
@@ -185,26 +217,32 @@ gboolean tpo_container_read_payload(tpo_container_reader *c, tpo_container_chunk
 
 /* ---- header body cursor ---- */
 
+/* The next n bytes, or NULL if the body ends first. */
+static const uint8_t *take(tpo_container_cursor *c, size_t n)
+{
+	if ((size_t)(c->end - c->p) < n) {
+		c->why = "runs past its end";
+		return NULL;
+	}
+	const uint8_t *p = c->p;
+	c->p += n;
+	return p;
+}
+
 gboolean tpo_container_cur_u32(tpo_container_cursor *c, uint32_t *v)
 {
-	if (c->end - c->p < 4) {
-		c->why = "runs past its end";
-		return FALSE;
-	}
-	*v = tpo_get_le32(c->p);
-	c->p += 4;
-	return TRUE;
+	const uint8_t *p = take(c, 4);
+	if (p)
+		*v = tpo_get_le32(p);
+	return p != NULL;
 }
 
 gboolean tpo_container_cur_u64(tpo_container_cursor *c, uint64_t *v)
 {
-	if (c->end - c->p < 8) {
-		c->why = "runs past its end";
-		return FALSE;
-	}
-	*v = tpo_get_le64(c->p);
-	c->p += 8;
-	return TRUE;
+	const uint8_t *p = take(c, 8);
+	if (p)
+		*v = tpo_get_le64(p);
+	return p != NULL;
 }
 
 gboolean tpo_container_cur_string(tpo_container_cursor *c, uint32_t max_len, char **s)

@@ -43,9 +43,11 @@ struct tpo_trace_reader {
 typedef tpo_container_cursor cursor;
 
 /* The header body (docs/trace-format.md) into r->hdr; FALSE with c->why and c->p at the fault. */
-static gboolean parse_header_body(tpo_trace_reader *r, cursor *c)
+static gboolean parse_header_body(void *ctx, uint32_t version, cursor *c)
 {
+	tpo_trace_reader *r = ctx;
 	tpo_trace_header *hd = &r->hdr;
+	hd->version = version;
 	const uint8_t *start = c->p;
 	uint32_t pid = 0;
 	gboolean ok = tpo_container_cur_u32(c, &hd->page_size) && tpo_container_cur_u32(c, &hd->microset_size) &&
@@ -74,30 +76,13 @@ static gboolean parse_header_body(tpo_trace_reader *r, cursor *c)
 	return ok;
 }
 
-static gboolean read_header(tpo_trace_reader *r, GError **err)
-{
-	uint32_t version, body;
-	const uint8_t *b;
-	if (!tpo_container_read_prefix(&r->io, TPO_FILE_MAGIC, &version, &body, err))
-		return FALSE;
-	if (version != TPO_TRACE_VERSION) {
-		g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_FORMAT,
-			    "unsupported trace version %u at offset 8 (this reader reads version %u)", version,
-			    TPO_TRACE_VERSION);
-		return FALSE;
-	}
-	if (!tpo_container_read_body(&r->io, body, TPO_HEADER_MAX_BODY, &b, err))
-		return FALSE;
-	r->hdr.version = version;
-	cursor c = { .p = b, .end = b + body };
-	if (!parse_header_body(r, &c)) {
-		g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_FORMAT, "bad header at offset %td: %s",
-			    c.p - tpo_container_data(&r->io), c.why);
-		return FALSE;
-	}
-	tpo_container_consume(&r->io, TPO_FILE_PREFIX_LEN + (size_t)body + 4);
-	return TRUE;
-}
+static const tpo_container_format trace_format = {
+	.magic = TPO_FILE_MAGIC,
+	.oldest = TPO_TRACE_VERSION,
+	.version = TPO_TRACE_VERSION,
+	.max_header = TPO_HEADER_MAX_BODY,
+	.parse_header = parse_header_body,
+};
 
 tpo_trace_reader *tpo_trace_reader_open(const char *path, GError **err)
 {
@@ -110,7 +95,7 @@ tpo_trace_reader *tpo_trace_reader_open(const char *path, GError **err)
 	tpo_trace_reader *r = g_new0(tpo_trace_reader, 1);
 	tpo_container_reader_init(&r->io, fd, TPO_TRACE_ERROR, "trace");
 	r->p = r->pend = no_data;
-	if (!read_header(r, err)) {
+	if (!tpo_container_read_header(&r->io, &trace_format, r, err)) {
 		tpo_trace_reader_close(r);
 		return NULL;
 	}
