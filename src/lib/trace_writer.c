@@ -193,16 +193,6 @@ static uint8_t *put_bytes(uint8_t *p, const char *s, size_t n)
 	return p + n;
 }
 
-/* An event's string field (region name, exec path), or NULL for the types without one. */
-static inline const char *event_string(const tpo_event *ev)
-{
-	if (ev->type == TPO_EV_REGION_MAP)
-		return ev->map.name ? ev->map.name : "";
-	if (ev->type == TPO_EV_EXEC)
-		return ev->exec.path ? ev->exec.path : "";
-	return NULL;
-}
-
 static gboolean check_access(const tpo_trace_writer *w, const tpo_event *ev, GError **err)
 {
 	if (ev->access.page & ((UINT64_C(1) << w->page_shift) - 1)) {
@@ -218,23 +208,23 @@ static gboolean check_access(const tpo_trace_writer *w, const tpo_event *ev, GEr
 	return TRUE;
 }
 
-/* Checks ev and returns the most bytes its record can take (0: invalid, *err set); *slen is the
- * length of its string field. */
-static inline size_t event_bound(const tpo_trace_writer *w, const tpo_event *ev, const char *str,
+/* Checks ev and returns the most bytes its record can take (0: invalid, *err set); *str and
+ * *slen are its string field (region name, exec path), if it has one. */
+static inline size_t event_bound(const tpo_trace_writer *w, const tpo_event *ev, const char **str,
 				 size_t *slen, GError **err)
 {
 	size_t bound = 1 + 2 * TPO_VARINT_MAX + TPO_VARINT_MAX; /* meta time, tag, tid, time */
+	if (G_LIKELY(ev->type == TPO_EV_ACCESS))
+		return check_access(w, ev, err) ? bound + (3 + (size_t)ev->access.depth) * TPO_VARINT_MAX : 0;
 	switch (ev->type) {
-	case TPO_EV_ACCESS:
-		if (!check_access(w, ev, err))
-			return 0;
-		return bound + (3 + (size_t)ev->access.depth) * TPO_VARINT_MAX;
 	case TPO_EV_REGION_MAP:
+		*str = ev->map.name ? ev->map.name : "";
 		bound += 7 * TPO_VARINT_MAX;
 		break;
 	case TPO_EV_REGION_UNMAP:
 		return bound + 2 * TPO_VARINT_MAX;
 	case TPO_EV_EXEC:
+		*str = ev->exec.path ? ev->exec.path : "";
 		bound += TPO_VARINT_MAX;
 		break;
 	case TPO_EV_MICROSET_END:
@@ -246,7 +236,7 @@ static inline size_t event_bound(const tpo_trace_writer *w, const tpo_event *ev,
 		g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_FORMAT, "unknown event type %d", (int)ev->type);
 		return 0;
 	}
-	*slen = strlen(str);
+	*slen = strlen(*str);
 	if (*slen > TPO_MAX_STRING) {
 		g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_FORMAT, "%s event: string longer than %u bytes",
 			    tpo_event_type_name(ev->type), TPO_MAX_STRING);
@@ -374,8 +364,8 @@ gboolean tpo_trace_writer_add(tpo_trace_writer *w, const tpo_event *ev, GError *
 			    w->path);
 		return FALSE;
 	}
-	const char *str = event_string(ev);
-	size_t slen = 0, bound = event_bound(w, ev, str, &slen, err);
+	const char *str = NULL;
+	size_t slen = 0, bound = event_bound(w, ev, &str, &slen, err);
 	if (!bound)
 		return FALSE;
 	if (w->len + bound > TPO_CHUNK_HEADER_LEN + TPO_CHUNK_TARGET && !flush_chunk(w, err))
@@ -388,7 +378,10 @@ gboolean tpo_trace_writer_add(tpo_trace_writer *w, const tpo_event *ev, GError *
 		p = tpo_put_varint(p, ev->time_ns);
 		w->prev_time = ev->time_ns;
 	}
-	p = ev->type == TPO_EV_ACCESS ? put_access(w, p, ev) : put_other(w, p, ev, str, slen);
+	if (G_LIKELY(ev->type == TPO_EV_ACCESS))
+		p = put_access(w, p, ev);
+	else
+		p = put_other(w, p, ev, str, slen);
 	w->len = (size_t)(p - w->buf);
 	return event_added(w, err);
 }
