@@ -27,6 +27,9 @@ for v in 1 2; do
   check "tape v$v entries" "$here/tape-v$v.entries" "$dump" --entries tape-v$v.tape
   check "tape v$v summary" "$here/tape-v$v.json" "$dump" --json tape-v$v.tape
 done
+# the entries of tape-v2.tape spread over three legacy chunks (split_legacy_chunks.py)
+check "tape v2 in 3 chunks entries" "$here/tape-v2.entries" "$dump" --entries tape-v2-chunks.tape
+check "tape v2 in 3 chunks summary" "$here/tape-v2-chunks.json" "$dump" --json tape-v2-chunks.tape
 # version 3 holds the content of version 2 (make_golden wrote both): the same entries and summary
 check "tape v3 entries" "$here/tape-v2.entries" "$dump" --entries tape-v3.tape
 sed 's/"file":"tape-v2.tape"/"file":"tape-v3.tape"/; s/"version":2,/"version":3,/' "$here/tape-v2.json" >"$work/tape-v3.json"
