@@ -349,6 +349,22 @@ START_TEST(test_crc32c)
 }
 END_TEST
 
+/* The other polynomial of the same implementation (legacy tapes): its check value, and a
+ * running CRC equals the whole. */
+START_TEST(test_crc32_ieee)
+{
+	ck_assert_uint_eq(tpo_crc32_ieee(0, "123456789", 9), 0xCBF43926u);
+	ck_assert_uint_eq(tpo_crc32_ieee(0, "", 0), 0);
+	uint8_t buf[1000];
+	for (size_t i = 0; i < sizeof buf; i++)
+		buf[i] = (uint8_t)(i * 13 + 1);
+	uint32_t whole = tpo_crc32_ieee(0, buf, sizeof buf);
+	for (size_t cut = 0; cut <= sizeof buf; cut += 41)
+		ck_assert_uint_eq(tpo_crc32_ieee(tpo_crc32_ieee(0, buf, cut), buf + cut, sizeof buf - cut), whole);
+	ck_assert_uint_ne(whole, tpo_crc32c(0, buf, sizeof buf));
+}
+END_TEST
+
 /* ---- round trips ---- */
 
 START_TEST(test_roundtrip_every_type)
@@ -962,6 +978,7 @@ static Suite *trace_suite(void)
 	tcase_add_test(tc, test_varint);
 	tcase_add_test(tc, test_zigzag);
 	tcase_add_test(tc, test_crc32c);
+	tcase_add_test(tc, test_crc32_ieee);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("files");
