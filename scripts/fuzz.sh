@@ -23,8 +23,9 @@ glibflags=$(pkg-config --cflags --libs glib-2.0) || { echo "fuzz: glib-2.0 not f
 read -r -a glib <<<"$glibflags"
 
 # The readers and what they link against (not all of src/lib: the rest needs libelf and co.).
-trace_srcs=(src/lib/trace_reader.c src/lib/trace_codec.c src/lib/trace_names.c)
-tape_srcs=(tape/tape_reader.c tape/tape_codec.c tape/tape_common.c "${trace_srcs[@]}")
+trace_srcs=(src/lib/trace_reader.c src/lib/container_read.c src/lib/container_crc.c src/lib/trace_names.c)
+tape_srcs=(tape/tape_reader.c tape/tape_legacy.c tape/tape_header.c tape/tape_common.c
+           src/lib/container_write.c "${trace_srcs[@]}")
 
 build() { # NAME SOURCES...
   local name=$1; shift
