@@ -126,18 +126,6 @@ static int bad_value(GError *e)
 	return rc;
 }
 
-static gboolean parse_count(const char *s, uint64_t *v)
-{
-	char *end;
-	if (!*s || *s == '-')
-		return FALSE;
-	guint64 x = g_ascii_strtoull(s, &end, 10);
-	if (*end || end == s)
-		return FALSE;
-	*v = x;
-	return TRUE;
-}
-
 int main(int argc, char **argv)
 {
 	tpo_simrun_config c = {
@@ -189,7 +177,7 @@ int main(int argc, char **argv)
 				return bad_value(e);
 			break;
 		case OPT_LOOKAHEAD:
-			if (!parse_count(optarg, &c.lookahead) || c.lookahead > (1u << 30))
+			if (!tpo_parse_count(optarg, 0, 1u << 30, &c.lookahead, NULL))
 				return usage_error("--lookahead wants a page count (0 to 2^30)");
 			break;
 		case OPT_COMPUTE:
@@ -203,7 +191,7 @@ int main(int argc, char **argv)
 			break;
 		case OPT_CLUSTER: {
 			uint64_t v;
-			if (!parse_count(optarg, &v) || v > 16)
+			if (!tpo_parse_count(optarg, 0, 16, &v, NULL))
 				return usage_error("--page-cluster wants 0 to 16");
 			c.page_cluster = (unsigned)v;
 			break;

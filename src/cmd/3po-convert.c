@@ -2,6 +2,7 @@
  * .3pt trace (one region covering the range, thread 1, time = access number), and a trace back
  * into that list (--to-list). */
 #include <tpo/trace.h>
+#include "units.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -324,9 +325,8 @@ int main(int argc, char **argv)
 			tolist = 1;
 			break;
 		case 'P': {
-			char *end;
-			unsigned long v = strtoul(optarg, &end, 10);
-			if (*end || !v || (v & (v - 1)) || v > (1ul << 30)) {
+			uint64_t v;
+			if (!tpo_parse_bytes(optarg, &v, NULL) || (v & (v - 1)) || v > (1ul << 30)) {
 				fprintf(stderr, "3po-convert: --page-size wants a power of two\n");
 				return 2;
 			}

@@ -11,6 +11,7 @@
 
 #include "tpo/tracer.h"
 #include "run_runtime.h"
+#include "units.h"
 
 
 #define DEFAULT_MICROSET 64
@@ -90,8 +91,8 @@ int main(int argc, char **argv)
 			output = optarg;
 			break;
 		case 'm': {
-			unsigned long n;
-			if (!tpo_parse_count(optarg, 1000000, &n)) {
+			uint64_t n;
+			if (!tpo_parse_count(optarg, 1, 1000000, &n, NULL)) {
 				fprintf(stderr, "3po-run: --microset wants a whole number from 1 to 1000000, not '%s'\n", optarg);
 				return 2;
 			}

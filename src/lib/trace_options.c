@@ -1,11 +1,10 @@
 /* trace_options.c — parsing of the command-line values 3po-run and 3po-attach share. */
-#include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <sys/wait.h>
 
 #include "tpo/tracer.h"
+#include "units.h"
 
 gboolean tpo_parse_regions(const char *s, uint32_t *sel)
 {
@@ -28,19 +27,6 @@ gboolean tpo_parse_regions(const char *s, uint32_t *sel)
 	return ok && *sel;
 }
 
-gboolean tpo_parse_count(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-	errno = 0;
-	if (!s || !*s || s[0] == '-')
-		return FALSE;
-	unsigned long n = strtoul(s, &end, 10);
-	if (errno || *end || n < 1 || n > max)
-		return FALSE;
-	*out = n;
-	return TRUE;
-}
-
 int tpo_exit_code(int st)
 {
 	if (WIFEXITED(st))
@@ -52,8 +38,8 @@ int tpo_exit_code(int st)
 
 gboolean tpo_parse_callchain(const char *arg, unsigned *every)
 {
-	unsigned long n = 1;
-	if (arg && !tpo_parse_count(arg, TPO_CALLCHAIN_MAX_EVERY, &n))
+	uint64_t n = 1;
+	if (arg && !tpo_parse_count(arg, 1, TPO_CALLCHAIN_MAX_EVERY, &n, NULL))
 		return FALSE;
 	*every = (unsigned)n;
 	return TRUE;
