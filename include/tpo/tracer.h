@@ -48,6 +48,10 @@ int tpo_exit_code(int st);
 /* --callchain[=N]: N (1 to TPO_CALLCHAIN_MAX_EVERY), or 1 when arg is NULL. */
 #define TPO_CALLCHAIN_MAX_EVERY 1000000000ul
 gboolean tpo_parse_callchain(const char *arg, unsigned *every);
+/* The tracing options 3po-run and 3po-attach share, as getopt returns them: 'm' (--microset N),
+ * 'r' (--regions LIST), 'C' (--callchain[=N]), 'q', 'v', taken into opt. Returns 0 if taken,
+ * 2 (the exit code) after a one-line error that names cmd, or -1 if c is none of these. */
+int tpo_trace_option(const char *cmd, int c, const char *arg, tpo_trace_options *opt);
 
 /* Attaches to every thread of running process pid, traces until SIGINT/SIGTERM/SIGHUP, the
  * duration (seconds, 0 = none) or the process's exit, then detaches leaving nothing behind. */

@@ -65,6 +65,12 @@ int main(int argc, char **argv)
 	double duration = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, "o:d:m:r:qvh", longopts, NULL)) != -1) {
+		int rc = tpo_trace_option("3po-attach", c, optarg, &opt);
+		if (rc >= 0) {
+			if (rc)
+				return rc;
+			continue;
+		}
 		switch (c) {
 		case 'o':
 			output = optarg;
@@ -78,33 +84,6 @@ int main(int argc, char **argv)
 			duration = ns / 1e9;
 			break;
 		}
-		case 'm': {
-			uint64_t n;
-			if (!tpo_parse_count(optarg, 1, 1000000, &n, NULL)) {
-				fprintf(stderr, "3po-attach: --microset wants a whole number from 1 to 1000000, not '%s'\n", optarg);
-				return 2;
-			}
-			opt.microset = (unsigned)n;
-			break;
-		}
-		case 'r':
-			if (!tpo_parse_regions(optarg, &opt.select)) {
-				fprintf(stderr, "3po-attach: --regions wants a list of anon, heap, data, all; not '%s'\n", optarg);
-				return 2;
-			}
-			break;
-		case 'C':
-			if (!tpo_parse_callchain(optarg, &opt.callchain_every)) {
-				fprintf(stderr, "3po-attach: --callchain wants a whole number from 1 to 1000000000, not '%s'\n", optarg);
-				return 2;
-			}
-			break;
-		case 'q':
-			opt.verbose = 0;
-			break;
-		case 'v':
-			opt.verbose = 2;
-			break;
 		case 'h':
 			usage(stdout);
 			return 0;

@@ -1,4 +1,5 @@
 /* trace_options.c — parsing of the command-line values 3po-run and 3po-attach share. */
+#include <stdio.h>
 #include <string.h>
 
 #include <sys/wait.h>
@@ -43,4 +44,38 @@ gboolean tpo_parse_callchain(const char *arg, unsigned *every)
 		return FALSE;
 	*every = (unsigned)n;
 	return TRUE;
+}
+
+int tpo_trace_option(const char *cmd, int c, const char *arg, tpo_trace_options *opt)
+{
+	uint64_t n;
+	switch (c) {
+	case 'm':
+		if (!tpo_parse_count(arg, 1, 1000000, &n, NULL)) {
+			fprintf(stderr, "%s: --microset wants a whole number from 1 to 1000000, not '%s'\n", cmd, arg);
+			return 2;
+		}
+		opt->microset = (unsigned)n;
+		return 0;
+	case 'r':
+		if (!tpo_parse_regions(arg, &opt->select)) {
+			fprintf(stderr, "%s: --regions wants a list of anon, heap, data, all; not '%s'\n", cmd, arg);
+			return 2;
+		}
+		return 0;
+	case 'C':
+		if (!tpo_parse_callchain(arg, &opt->callchain_every)) {
+			fprintf(stderr, "%s: --callchain wants a whole number from 1 to 1000000000, not '%s'\n", cmd, arg);
+			return 2;
+		}
+		return 0;
+	case 'q':
+		opt->verbose = 0;
+		return 0;
+	case 'v':
+		opt->verbose = 2;
+		return 0;
+	default:
+		return -1;
+	}
 }
