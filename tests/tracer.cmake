@@ -52,6 +52,10 @@ foreach(t regions microset cpuload)
   tpo_unit_test(test_${t} ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_${t}.c)
   target_include_directories(test_${t} PRIVATE ${PROJECT_SOURCE_DIR}/src)
 endforeach()
+# The system-call table (src/tracer/sysbufs.c) against the kernel's types and hand-worked ranges.
+tpo_unit_test(test_sysbufs ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_sysbufs.c
+  ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_sysbufs_uapi.c)
+target_include_directories(test_sysbufs PRIVATE ${PROJECT_SOURCE_DIR}/src)
 # Reaching the limit means 65,000 region-table insertions: 15-35 s here, over 100 s under ASan
 # (its memmove), so the sanitizer build leaves this one to the plain build, as it does rt_fft.
 if(NOT TPO_SANITIZE)

@@ -2,6 +2,7 @@
  * .3pt trace (one region covering the range, thread 1, time = access number), and a trace back
  * into that list (--to-list). */
 #include <tpo/trace.h>
+#include "units.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -28,7 +29,8 @@ static const char usage_text[] =
 "Options:\n"
 "  -o, --output FILE     the trace (first form) or list (second form) to write\n"
 "  -t, --to-list         convert a trace into a list\n"
-"      --page-size BYTES page size of the trace (a power of two; default 4096)\n"
+"      --page-size BYTES page size of the trace (a power of two such as 8192 or 16K;\n"
+"                        default 4096)\n"
 "      --program NAME    program recorded in the trace header (default: the list's name)\n"
 "  -h, --help            this help\n"
 "\n"
@@ -336,9 +338,8 @@ int main(int argc, char **argv)
 			tolist = 1;
 			break;
 		case 'P': {
-			char *end;
-			unsigned long v = strtoul(optarg, &end, 10);
-			if (*end || !v || (v & (v - 1)) || v > (1ul << 30)) {
+			uint64_t v;
+			if (!tpo_parse_bytes(optarg, &v, NULL) || (v & (v - 1)) || v > (1ul << 30)) {
 				fprintf(stderr, "3po-convert: --page-size wants a power of two\n");
 				return 2;
 			}

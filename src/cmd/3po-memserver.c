@@ -6,6 +6,7 @@
 #include "../far/far_proto.h"
 
 #include <tpo/far.h>
+#include "units.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -96,32 +97,6 @@ static void format_addr(const struct sockaddr *sa, socklen_t len, char *out, siz
 		return;
 	}
 	snprintf(out, size, sa->sa_family == AF_INET6 ? "[%s]:%s" : "%s:%s", host, port);
-}
-
-/* SIZE: a number of bytes with an optional K/M/G/T suffix (powers of 1024), optional B/iB. */
-static bool parse_size(const char *s, uint64_t *out)
-{
-	if (!*s || !strchr("0123456789", *s))
-		return false;
-	errno = 0;
-	char *end;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno)
-		return false;
-	int shift = 0;
-	const char *units = "KMGT", *u = *end ? strchr(units, g_ascii_toupper(*end)) : NULL;
-	if (u) {
-		shift = 10 * (int)(u - units + 1);
-		end++;
-		if (*end == 'i')
-			end++;
-	}
-	if (*end == 'B' || (*end == 'b' && shift == 0))
-		end++;
-	if (*end || (shift && v > (UINT64_MAX >> shift)))
-		return false;
-	*out = (uint64_t)v << shift;
-	return true;
 }
 
 /* ---- clients ---- */
@@ -441,7 +416,7 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 'l': listen_arg = optarg; break;
 		case 'M':
-			if (!parse_size(optarg, &S.max_mem))
+			if (!tpo_parse_bytes(optarg, &S.max_mem, NULL))
 				return usage_error("--max-mem: '%s' is not a size like 4096, 512M or 16G",
 						   optarg);
 			if (S.max_mem < TPO_FAR_PAGE)

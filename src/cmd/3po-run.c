@@ -85,42 +85,21 @@ int main(int argc, char **argv)
 	const char *output = NULL;
 	int c;
 	while ((c = getopt_long(argc, argv, "+o:m:r:qvh", longopts, NULL)) != -1) {
+		int rc = tpo_trace_option("3po-run", c, optarg, &opt);
+		if (rc >= 0) {
+			if (rc)
+				return rc;
+			continue;
+		}
 		switch (c) {
 		case 'o':
 			output = optarg;
-			break;
-		case 'm': {
-			unsigned long n;
-			if (!tpo_parse_count(optarg, 1000000, &n)) {
-				fprintf(stderr, "3po-run: --microset wants a whole number from 1 to 1000000, not '%s'\n", optarg);
-				return 2;
-			}
-			opt.microset = (unsigned)n;
-			break;
-		}
-		case 'r':
-			if (!tpo_parse_regions(optarg, &opt.select)) {
-				fprintf(stderr, "3po-run: --regions wants a list of anon, heap, data, all; not '%s'\n", optarg);
-				return 2;
-			}
 			break;
 		case 'P':
 			opt.pin = false;
 			break;
 		case 'A':
 			opt.aslr = true;
-			break;
-		case 'C':
-			if (!tpo_parse_callchain(optarg, &opt.callchain_every)) {
-				fprintf(stderr, "3po-run: --callchain wants a whole number from 1 to 1000000000, not '%s'\n", optarg);
-				return 2;
-			}
-			break;
-		case 'q':
-			opt.verbose = 0;
-			break;
-		case 'v':
-			opt.verbose = 2;
 			break;
 		case 'h':
 			usage(stdout);

@@ -83,7 +83,7 @@ int run_runtime_main(int argc, char **argv)
 	int c;
 	GError *err = NULL;
 	while ((c = getopt_long(argc, argv, "+qvh", longopts, NULL)) != -1) {
-		unsigned long n;
+		uint64_t n;
 		switch (c) {
 		case O_TAPE:
 			opt.tape = optarg;
@@ -113,19 +113,19 @@ int run_runtime_main(int argc, char **argv)
 				return bad("--bandwidth", optarg, "want a rate such as 25Gbit/s");
 			break;
 		case O_LOOK:
-			if (!tpo_parse_count(optarg, 100000000, &n))
+			if (!tpo_parse_count(optarg, 1, 100000000, &n, NULL))
 				return bad("--lookahead", optarg, "want a whole number of fetches");
 			opt.lookahead = n;
 			break;
 		case O_KEY:
-			if (!tpo_parse_count(optarg, 100000000, &n))
+			if (!tpo_parse_count(optarg, 1, 100000000, &n, NULL))
 				return bad("--key-every", optarg, "want a whole number of fetches");
 			opt.key_every = n;
 			break;
 		case O_SETTLE:
-			if (!tpo_parse_count(optarg, 100000000, &n) && strcmp(optarg, "0") != 0)
+			if (!tpo_parse_count(optarg, 0, 100000000, &n, NULL))
 				return bad("--settle", optarg, "want a whole number of accesses");
-			opt.settle = strcmp(optarg, "0") ? n : 0;
+			opt.settle = n;
 			settle_given = true;
 			break;
 		case O_MINREG: {
