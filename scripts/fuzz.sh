@@ -18,7 +18,7 @@ command -v "$CC" >/dev/null || { echo "fuzz: $CC not found (apt-get install clan
 rt=$("$CC" -print-file-name="libclang_rt.fuzzer-$(uname -m).a")
 [[ -f $rt ]] || { echo "fuzz: $CC has no libFuzzer runtime (apt-get install libclang-rt-14-dev)" >&2; exit 1; }
 
-# The targets (tests/fuzz.cmake) link the codec and tape libraries (tpo_trace, tpo_tape), built
+# The targets (tests/fuzz.cmake) link the container, trace and tape libraries, built
 # here with the fuzzer's instrumentation; nothing else of the project is compiled.
 echo "fuzz: building $out/build/bin/fuzz_{trace,tape}_reader" >&2
 cmake -S . -B "$out/build" -DCMAKE_C_COMPILER="$CC" -DTPO_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug \

@@ -7,7 +7,7 @@ if(TPO_FUZZ)
     add_executable(${name} ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/${name}.c)
     # the codecs' private headers (trace_codec.h, tape_codec.h): the targets check their limits
     target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src/trace ${PROJECT_SOURCE_DIR}/tape)
-    target_link_libraries(${name} PRIVATE tpo_tape tpo_trace)
+    target_link_libraries(${name} PRIVATE tpo_tape tpo_trace tpo_container)
     target_link_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
   endforeach()
 endif()

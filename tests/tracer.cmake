@@ -54,6 +54,11 @@ foreach(t regions microset cpuload)
   target_include_directories(test_${t} PRIVATE ${PROJECT_SOURCE_DIR}/src/tracer)
   target_link_libraries(test_${t} PRIVATE tpo_tracer tpo_inject tpo_launch)
 endforeach()
+# The system-call table (src/tracer/sysbufs.c) against the kernel's types and hand-worked ranges.
+tpo_unit_test(test_sysbufs ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_sysbufs.c
+  ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_sysbufs_uapi.c)
+target_include_directories(test_sysbufs PRIVATE ${PROJECT_SOURCE_DIR}/src/tracer)
+target_link_libraries(test_sysbufs PRIVATE tpo_tracer tpo_inject)
 # Reaching the limit means 65,000 region-table insertions: 15-35 s here, over 100 s under ASan
 # (its memmove), so the sanitizer build leaves this one to the plain build, as it does rt_fft.
 if(NOT TPO_SANITIZE)

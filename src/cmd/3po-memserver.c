@@ -2,6 +2,7 @@
  * the server (src/far/memserver.c, tpo/memserver.h; protocol: docs/memserver-protocol.md). */
 #include <tpo/far.h>
 #include <tpo/memserver.h>
+#include "units.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -49,32 +50,6 @@ static G_GNUC_PRINTF(1, 2) int usage_error(const char *fmt, ...)
 	return 2;
 }
 
-/* SIZE: a number of bytes with an optional K/M/G/T suffix (powers of 1024), optional B/iB. */
-static bool parse_size(const char *s, uint64_t *out)
-{
-	if (!*s || !strchr("0123456789", *s))
-		return false;
-	errno = 0;
-	char *end;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno)
-		return false;
-	int shift = 0;
-	const char *units = "KMGT", *u = *end ? strchr(units, g_ascii_toupper(*end)) : NULL;
-	if (u) {
-		shift = 10 * (int)(u - units + 1);
-		end++;
-		if (*end == 'i')
-			end++;
-	}
-	if (*end == 'B' || (*end == 'b' && shift == 0))
-		end++;
-	if (*end || (shift && v > (UINT64_MAX >> shift)))
-		return false;
-	*out = (uint64_t)v << shift;
-	return true;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -92,7 +67,7 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 'l': listen_arg = optarg; break;
 		case 'M':
-			if (!parse_size(optarg, &mo.max_mem))
+			if (!tpo_parse_bytes(optarg, &mo.max_mem, NULL))
 				return usage_error("--max-mem: '%s' is not a size like 4096, 512M or 16G",
 						   optarg);
 			if (mo.max_mem < TPO_FAR_PAGE)

@@ -81,42 +81,22 @@ int main(int argc, char **argv)
 	run_getopt_init(&g, RUN_TRACER);
 	int c;
 	while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
+		/* the options 3po-attach shares: --microset, --regions, --callchain, -q, -v */
+		int rc = tpo_trace_option("3po-run", c, optarg, &opt);
+		if (rc >= 0) {
+			if (rc)
+				return rc;
+			continue;
+		}
 		switch (c) {
 		case RO_OUTPUT:
 			output = optarg;
-			break;
-		case RO_MICROSET: {
-			unsigned long n;
-			if (!tpo_parse_count(optarg, 1000000, &n)) {
-				fprintf(stderr, "3po-run: --microset wants a whole number from 1 to 1000000, not '%s'\n", optarg);
-				return 2;
-			}
-			opt.microset = (unsigned)n;
-			break;
-		}
-		case RO_REGIONS:
-			if (!tpo_parse_regions(optarg, &opt.select)) {
-				fprintf(stderr, "3po-run: --regions wants a list of anon, heap, data, all; not '%s'\n", optarg);
-				return 2;
-			}
 			break;
 		case RO_NO_PIN:
 			opt.pin = false;
 			break;
 		case RO_ASLR:
 			opt.aslr = true;
-			break;
-		case RO_CALLCHAIN:
-			if (!tpo_parse_callchain(optarg, &opt.callchain_every)) {
-				fprintf(stderr, "3po-run: --callchain wants a whole number from 1 to 1000000000, not '%s'\n", optarg);
-				return 2;
-			}
-			break;
-		case RO_QUIET:
-			opt.verbose = 0;
-			break;
-		case RO_VERBOSE:
-			opt.verbose = 2;
 			break;
 		case RO_HELP:
 			usage(stdout);

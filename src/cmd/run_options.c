@@ -11,38 +11,38 @@ typedef struct run_option {
 	int val;              /* enum run_opt */
 	unsigned modes;       /* RUN_TRACER | RUN_RUNTIME */
 	bool runtime;         /* given before PROG, it chooses the runtime */
+	bool letter;          /* also -VAL */
 } run_option;
 
 static const run_option options[] = {
-	{"output", required_argument, RO_OUTPUT, RUN_TRACER, false},
-	{"microset", required_argument, RO_MICROSET, RUN_TRACER, false},
-	{"regions", required_argument, RO_REGIONS, RUN_TRACER, false},
-	{"no-pin", no_argument, RO_NO_PIN, RUN_TRACER, false},
-	{"callchain", optional_argument, RO_CALLCHAIN, RUN_TRACER, false},
-	{"tape", required_argument, RO_TAPE, RUN_RUNTIME, true},
-	{"local-mem", required_argument, RO_LOCAL_MEM, RUN_RUNTIME, true},
-	{"policy", required_argument, RO_POLICY, RUN_RUNTIME, true},
-	{"far", required_argument, RO_FAR, RUN_RUNTIME, false},
-	{"latency", required_argument, RO_LATENCY, RUN_RUNTIME, false},
-	{"bandwidth", required_argument, RO_BANDWIDTH, RUN_RUNTIME, false},
-	{"lookahead", required_argument, RO_LOOKAHEAD, RUN_RUNTIME, false},
-	{"key-every", required_argument, RO_KEY_EVERY, RUN_RUNTIME, false},
-	{"min-region", required_argument, RO_MIN_REGION, RUN_RUNTIME, false},
-	{"json", no_argument, RO_JSON, RUN_RUNTIME, false},
-	{"stats", required_argument, RO_STATS, RUN_RUNTIME, false},
-	{"no-check", no_argument, RO_NO_CHECK, RUN_RUNTIME, false},
-	{"settle", required_argument, RO_SETTLE, RUN_RUNTIME, false},
-	{"aslr", no_argument, RO_ASLR, RUN_TRACER | RUN_RUNTIME, false},
-	{"quiet", no_argument, RO_QUIET, RUN_TRACER | RUN_RUNTIME, false},
-	{"verbose", no_argument, RO_VERBOSE, RUN_TRACER | RUN_RUNTIME, false},
-	{"help", no_argument, RO_HELP, RUN_TRACER | RUN_RUNTIME, false},
+	{"output", required_argument, RO_OUTPUT, RUN_TRACER, false, true},
+	{"microset", required_argument, RO_MICROSET, RUN_TRACER, false, true},
+	{"regions", required_argument, RO_REGIONS, RUN_TRACER, false, true},
+	{"no-pin", no_argument, RO_NO_PIN, RUN_TRACER, false, false},
+	{"callchain", optional_argument, RO_CALLCHAIN, RUN_TRACER, false, false},
+	{"tape", required_argument, RO_TAPE, RUN_RUNTIME, true, false},
+	{"local-mem", required_argument, RO_LOCAL_MEM, RUN_RUNTIME, true, false},
+	{"policy", required_argument, RO_POLICY, RUN_RUNTIME, true, false},
+	{"far", required_argument, RO_FAR, RUN_RUNTIME, false, false},
+	{"latency", required_argument, RO_LATENCY, RUN_RUNTIME, false, false},
+	{"bandwidth", required_argument, RO_BANDWIDTH, RUN_RUNTIME, false, false},
+	{"lookahead", required_argument, RO_LOOKAHEAD, RUN_RUNTIME, false, false},
+	{"key-every", required_argument, RO_KEY_EVERY, RUN_RUNTIME, false, false},
+	{"min-region", required_argument, RO_MIN_REGION, RUN_RUNTIME, false, false},
+	{"json", no_argument, RO_JSON, RUN_RUNTIME, false, false},
+	{"stats", required_argument, RO_STATS, RUN_RUNTIME, false, false},
+	{"no-check", no_argument, RO_NO_CHECK, RUN_RUNTIME, false, false},
+	{"settle", required_argument, RO_SETTLE, RUN_RUNTIME, false, false},
+	{"aslr", no_argument, RO_ASLR, RUN_TRACER | RUN_RUNTIME, false, false},
+	{"quiet", no_argument, RO_QUIET, RUN_TRACER | RUN_RUNTIME, false, true},
+	{"verbose", no_argument, RO_VERBOSE, RUN_TRACER | RUN_RUNTIME, false, true},
+	{"help", no_argument, RO_HELP, RUN_TRACER | RUN_RUNTIME, false, true},
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(options) <= RUN_MAX_OPTIONS);
 
-/* Options that have a short form are the ones whose value is its letter. */
 static bool has_short(const run_option *o)
 {
-	return o->val < 128;
+	return o->letter;
 }
 
 void run_getopt_init(run_getopt *g, enum run_mode mode)

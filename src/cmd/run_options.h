@@ -7,10 +7,12 @@
 #include <getopt.h>
 #include <stdbool.h>
 
-/* getopt values: the short option's letter, or one of these. */
+/* getopt values: the short option's letter, the letter tpo_trace_option (tpo/tracer.h) takes
+ * for an option 3po-attach shares (--callchain), or one of these. */
 enum run_opt {
 	RO_OUTPUT = 'o', RO_MICROSET = 'm', RO_REGIONS = 'r', RO_QUIET = 'q', RO_VERBOSE = 'v', RO_HELP = 'h',
-	RO_NO_PIN = 256, RO_CALLCHAIN, RO_ASLR,
+	RO_CALLCHAIN = 'C',
+	RO_NO_PIN = 256, RO_ASLR,
 	RO_TAPE, RO_LOCAL_MEM, RO_POLICY, RO_FAR, RO_LATENCY, RO_BANDWIDTH, RO_LOOKAHEAD, RO_KEY_EVERY,
 	RO_MIN_REGION, RO_JSON, RO_STATS, RO_NO_CHECK, RO_SETTLE,
 };

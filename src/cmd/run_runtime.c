@@ -62,7 +62,7 @@ static int parse_option(run_request *rq, int c, const char *arg)
 {
 	tpo_rt_options *opt = &rq->opt;
 	GError *err = NULL;
-	unsigned long n;
+	uint64_t n;
 	double ns;
 	tpo_size_spec s;
 	int rc = RUN_GO_ON;
@@ -91,25 +91,25 @@ static int parse_option(run_request *rq, int c, const char *arg)
 			rc = bad("--bandwidth", arg, "want a rate such as 25Gbit/s");
 		break;
 	case RO_LOOKAHEAD:
-		if (!tpo_parse_count(arg, 100000000, &n)) {
+		if (!tpo_parse_count(arg, 1, 100000000, &n, NULL)) {
 			rc = bad("--lookahead", arg, "want a whole number of fetches");
 			break;
 		}
 		opt->lookahead = n;
 		break;
 	case RO_KEY_EVERY:
-		if (!tpo_parse_count(arg, 100000000, &n)) {
+		if (!tpo_parse_count(arg, 1, 100000000, &n, NULL)) {
 			rc = bad("--key-every", arg, "want a whole number of fetches");
 			break;
 		}
 		opt->key_every = n;
 		break;
 	case RO_SETTLE:
-		if (!tpo_parse_count(arg, 100000000, &n) && strcmp(arg, "0") != 0) {
+		if (!tpo_parse_count(arg, 0, 100000000, &n, NULL)) {
 			rc = bad("--settle", arg, "want a whole number of accesses");
 			break;
 		}
-		opt->settle = strcmp(arg, "0") ? n : 0;
+		opt->settle = n;
 		rq->settle_given = true;
 		break;
 	case RO_MIN_REGION:

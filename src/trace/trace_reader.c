@@ -11,19 +11,12 @@
 
 #include "trace_codec.h"
 
-#define READ_BLOCK (1u << 20)
-
 static const uint8_t no_data[1]; /* p and pend point here outside a chunk */
 
 struct tpo_trace_reader {
-	int fd;
+	tpo_container_reader io; /* the file, read in large blocks */
 	tpo_trace_header hdr;
 	int page_shift;
-	/* file data in buf[beg, end); buf[beg] is at file offset off */
-	uint8_t *buf;
-	size_t cap, beg, end;
-	uint64_t off;
-	gboolean eof;
 	/* the current events chunk (inside buf) */
 	const uint8_t *payload, *p, *pend;
 	uint64_t chunk_off;
@@ -45,170 +38,51 @@ struct tpo_trace_reader {
 	GError *error; /* sticky: every later call reports it again */
 };
 
-/* Makes at least need bytes available at buf[beg] if the file has them; returns how many are
- * (possibly fewer, at end of file), or -1 on a read error (*err set). */
-static ssize_t fill(tpo_trace_reader *r, size_t need, GError **err)
-{
-	if (r->end - r->beg >= need || r->eof)
-		return (ssize_t)(r->end - r->beg);
-	if (r->beg > 0) {
-		memmove(r->buf, r->buf + r->beg, r->end - r->beg);
-		r->end -= r->beg;
-		r->beg = 0;
-	}
-	if (need > r->cap) {
-		size_t cap = r->cap;
-		while (cap < need)
-			cap *= 2;
-		r->buf = g_realloc(r->buf, cap);
-		r->cap = cap;
-	}
-	while (r->end < need) {
-		ssize_t k = read(r->fd, r->buf + r->end, r->cap - r->end);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			int e = errno;
-			g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_IO, "read error at offset %" PRIu64 ": %s",
-				    r->off + r->end, g_strerror(e));
-			return -1;
-		}
-		if (k == 0) {
-			r->eof = TRUE;
-			break;
-		}
-		r->end += (size_t)k;
-	}
-	return (ssize_t)r->end;
-}
-
-static void consume(tpo_trace_reader *r, size_t n)
-{
-	r->beg += n;
-	r->off += n;
-}
-
 /* ---- header ---- */
 
-typedef struct {
-	const uint8_t *p, *end;
-	const char *why;
-} cursor;
+typedef tpo_container_cursor cursor;
 
-static gboolean cur_u32(cursor *c, uint32_t *v)
+/* The header body (docs/trace-format.md) into r->hdr; FALSE with c->why and c->p at the fault. */
+static gboolean parse_header_body(void *ctx, uint32_t version, cursor *c)
 {
-	if (c->end - c->p < 4) {
-		c->why = "runs past its end";
-		return FALSE;
-	}
-	*v = tpo_get_le32(c->p);
-	c->p += 4;
-	return TRUE;
-}
-
-static gboolean cur_string(cursor *c, char **s)
-{
-	uint32_t n;
-	if (!cur_u32(c, &n))
-		return FALSE;
-	if (n > TPO_MAX_STRING || n > (size_t)(c->end - c->p)) {
-		c->why = "string length out of bounds";
-		return FALSE;
-	}
-	if (memchr(c->p, 0, n)) {
-		c->why = "string contains a NUL byte";
-		return FALSE;
-	}
-	*s = g_strndup((const char *)c->p, n);
-	c->p += n;
-	return TRUE;
-}
-
-static gboolean read_header(tpo_trace_reader *r, GError **err)
-{
-	ssize_t n = fill(r, TPO_FILE_PREFIX_LEN, err);
-	if (n < 0)
-		return FALSE;
-	const uint8_t *h = r->buf + r->beg;
-	if (n == 0) {
-		g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_FORMAT, "empty file, not a 3PO trace");
-		return FALSE;
-	}
-	if (memcmp(h, TPO_FILE_MAGIC, MIN((size_t)n, TPO_FILE_MAGIC_LEN)) != 0) {
-		g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_FORMAT, "not a 3PO trace (bad magic at offset 0)");
-		return FALSE;
-	}
-	if ((size_t)n < TPO_FILE_PREFIX_LEN) {
-		g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_TRUNCATED,
-			    "truncated header at offset 0 (%zd of %u bytes)", n, TPO_FILE_PREFIX_LEN);
-		return FALSE;
-	}
-	if (tpo_crc32c(0, h, 16) != tpo_get_le32(h + 16)) {
-		g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_CRC, "CRC mismatch in header at offset 0");
-		return FALSE;
-	}
-	uint32_t version = tpo_get_le32(h + 8), body = tpo_get_le32(h + 12);
-	if (version != TPO_TRACE_VERSION) {
-		g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_FORMAT,
-			    "unsupported trace version %u at offset 8 (this reader reads version %u)", version,
-			    TPO_TRACE_VERSION);
-		return FALSE;
-	}
-	if (body > TPO_HEADER_MAX_BODY) {
-		g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_FORMAT,
-			    "header length %u at offset 12 is too large", body);
-		return FALSE;
-	}
-	size_t total = TPO_FILE_PREFIX_LEN + (size_t)body + 4;
-	n = fill(r, total, err);
-	if (n < 0)
-		return FALSE;
-	if ((size_t)n < total) {
-		g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_TRUNCATED,
-			    "truncated header at offset 0 (%zd of %zu bytes)", n, total);
-		return FALSE;
-	}
-	h = r->buf + r->beg;
-	if (tpo_crc32c(0, h + TPO_FILE_PREFIX_LEN, body) != tpo_get_le32(h + total - 4)) {
-		g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_CRC, "CRC mismatch in header body at offset %u",
-			    TPO_FILE_PREFIX_LEN);
-		return FALSE;
-	}
-	cursor c = { .p = h + TPO_FILE_PREFIX_LEN, .end = h + total - 4 };
+	tpo_trace_reader *r = ctx;
 	tpo_trace_header *hd = &r->hdr;
-	uint32_t pid = 0, tlo = 0, thi = 0;
 	hd->version = version;
-	gboolean ok = cur_u32(&c, &hd->page_size) && cur_u32(&c, &hd->microset_size) &&
-		      cur_u32(&c, &hd->flags) && cur_u32(&c, &pid) && cur_u32(&c, &tlo) && cur_u32(&c, &thi) &&
-		      cur_string(&c, &hd->program) && cur_u32(&c, &hd->argc);
+	const uint8_t *start = c->p;
+	uint32_t pid = 0;
+	gboolean ok = tpo_container_cur_u32(c, &hd->page_size) && tpo_container_cur_u32(c, &hd->microset_size) &&
+		      tpo_container_cur_u32(c, &hd->flags) && tpo_container_cur_u32(c, &pid) &&
+		      tpo_container_cur_u64(c, &hd->start_time_ns) &&
+		      tpo_container_cur_string(c, TPO_MAX_STRING, &hd->program) && tpo_container_cur_u32(c, &hd->argc);
 	hd->pid = (int32_t)pid;
-	hd->start_time_ns = (uint64_t)thi << 32 | tlo;
-	if (ok && hd->argc > (size_t)(c.end - c.p) / 4) {
-		c.why = "argument count out of bounds";
-		ok = FALSE;
+	if (ok && hd->argc > (size_t)(c->end - c->p) / 4) {
+		c->why = "argument count out of bounds";
+		return FALSE;
 	}
 	if (ok) {
 		hd->argv = g_new0(char *, (size_t)hd->argc + 1);
 		for (uint32_t i = 0; ok && i < hd->argc; i++)
-			ok = cur_string(&c, &hd->argv[i]);
+			ok = tpo_container_cur_string(c, TPO_MAX_STRING, &hd->argv[i]);
 	}
-	if (ok && c.p != c.end) {
-		c.why = "has trailing bytes";
-		ok = FALSE;
-	}
-	if (ok && (r->page_shift = tpo_page_shift(hd->page_size)) < 0) {
-		c.why = "page size is not a power of two";
-		c.p = h + TPO_FILE_PREFIX_LEN;
-		ok = FALSE;
-	}
-	if (!ok) {
-		g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_FORMAT, "bad header at offset %td: %s",
-			    c.p - h, c.why);
+	if (ok && c->p != c->end) {
+		c->why = "has trailing bytes";
 		return FALSE;
 	}
-	consume(r, total);
-	return TRUE;
+	if (ok && (r->page_shift = tpo_page_shift(hd->page_size)) < 0) {
+		c->why = "page size is not a power of two";
+		c->p = start;
+		return FALSE;
+	}
+	return ok;
 }
+
+static const tpo_container_format trace_format = {
+	.magic = TPO_FILE_MAGIC,
+	.oldest = TPO_TRACE_VERSION,
+	.version = TPO_TRACE_VERSION,
+	.max_header = TPO_HEADER_MAX_BODY,
+	.parse_header = parse_header_body,
+};
 
 tpo_trace_reader *tpo_trace_reader_open(const char *path, GError **err)
 {
@@ -219,11 +93,9 @@ tpo_trace_reader *tpo_trace_reader_open(const char *path, GError **err)
 		return NULL;
 	}
 	tpo_trace_reader *r = g_new0(tpo_trace_reader, 1);
-	r->fd = fd;
+	tpo_container_reader_init(&r->io, fd, TPO_TRACE_ERROR, "trace");
 	r->p = r->pend = no_data;
-	r->cap = READ_BLOCK;
-	r->buf = g_malloc(r->cap);
-	if (!read_header(r, err)) {
+	if (!tpo_container_read_header(&r->io, &trace_format, r, err)) {
 		tpo_trace_reader_close(r);
 		return NULL;
 	}
@@ -242,19 +114,17 @@ const tpo_trace_footer *tpo_trace_reader_footer(const tpo_trace_reader *r)
 
 uint64_t tpo_trace_reader_offset(const tpo_trace_reader *r)
 {
-	return r->in_chunk ? r->chunk_off + r->chunk_total : r->off;
+	return r->in_chunk ? r->chunk_off + r->chunk_total : r->io.off;
 }
 
 void tpo_trace_reader_close(tpo_trace_reader *r)
 {
 	if (!r)
 		return;
-	if (r->fd >= 0)
-		close(r->fd);
+	tpo_container_reader_free(&r->io);
 	g_free(r->hdr.program);
 	if (r->hdr.argv)
 		g_strfreev(r->hdr.argv);
-	g_free(r->buf);
 	g_free(r->str);
 	g_free(r->chain);
 	g_clear_error(&r->error);
@@ -279,6 +149,16 @@ static int fail(tpo_trace_reader *r, GError **err, int code, const char *fmt, ..
 	return -1;
 }
 
+/* Makes e (from the container) the sticky error. */
+static int sticky(tpo_trace_reader *r, GError **err, GError *e)
+{
+	r->error = e;
+	r->in_chunk = FALSE;
+	r->p = r->pend = no_data;
+	g_propagate_error(err, g_error_copy(e));
+	return -1;
+}
+
 /* Reads the footer payload and checks that nothing follows it. */
 static int read_footer(tpo_trace_reader *r, const uint8_t *p, size_t total, GError **err)
 {
@@ -291,78 +171,57 @@ static int read_footer(tpo_trace_reader *r, const uint8_t *p, size_t total, GErr
 	f->regions = tpo_get_le64(p + 32);
 	f->events = tpo_get_le64(p + 40);
 	f->duration_ns = tpo_get_le64(p + 48);
-	consume(r, total);
+	tpo_container_consume(&r->io, total);
 	GError *e = NULL;
-	ssize_t n = fill(r, 1, &e);
-	if (n < 0) {
-		r->error = e;
-		g_propagate_error(err, g_error_copy(e));
-		return -1;
-	}
+	ssize_t n = tpo_container_fill(&r->io, 1, &e);
+	if (n < 0)
+		return sticky(r, err, e);
 	if (n > 0)
-		return fail(r, err, TPO_TRACE_ERROR_FORMAT, "data after the footer at offset %" PRIu64, r->off);
+		return fail(r, err, TPO_TRACE_ERROR_FORMAT, "data after the footer at offset %" PRIu64, r->io.off);
 	r->have_footer = TRUE;
 	return 0;
+}
+
+/* Checks the chunk's type and count before its payload is read. */
+static int check_chunk_kind(tpo_trace_reader *r, const tpo_container_chunk *ch, GError **err)
+{
+	if (ch->type == TPO_CHUNK_EVENTS) {
+		if (ch->count == 0 || ch->count > ch->len)
+			return fail(r, err, TPO_TRACE_ERROR_FORMAT,
+				    "bad event count %u in chunk at offset %" PRIu64, ch->count, ch->off);
+	} else if (ch->type == TPO_CHUNK_FOOTER) {
+		if (ch->count != 0 || ch->len < TPO_FOOTER_LEN)
+			return fail(r, err, TPO_TRACE_ERROR_FORMAT, "bad footer chunk at offset %" PRIu64, ch->off);
+	} else {
+		return fail(r, err, TPO_TRACE_ERROR_FORMAT, "unknown chunk type 0x%02x at offset %" PRIu64,
+			    ch->type, ch->off);
+	}
+	return 1;
 }
 
 /* Loads the next chunk. Returns 1 (an events chunk is current), 0 (footer read) or -1. */
 static int next_chunk(tpo_trace_reader *r, GError **err)
 {
 	GError *e = NULL;
-	uint64_t off = r->off;
-	ssize_t n = fill(r, TPO_CHUNK_HEADER_LEN, &e);
-	if (n < 0) {
-		r->error = e;
-		g_propagate_error(err, g_error_copy(e));
-		return -1;
-	}
-	if (n == 0)
+	tpo_container_chunk ch;
+	int k = tpo_container_read_chunk_header(&r->io, TPO_CHUNK_MAX_PAYLOAD, &ch, &e);
+	if (k < 0)
+		return sticky(r, err, e);
+	if (k == 0)
 		return fail(r, err, TPO_TRACE_ERROR_TRUNCATED,
 			    "truncated trace: no footer (file ends after the last complete chunk, at offset %" PRIu64 ")",
-			    off);
-	if ((size_t)n < TPO_CHUNK_HEADER_LEN)
-		return fail(r, err, TPO_TRACE_ERROR_TRUNCATED,
-			    "truncated chunk header at offset %" PRIu64 " (%zd of %u bytes)", off, n,
-			    TPO_CHUNK_HEADER_LEN);
-	const uint8_t *h = r->buf + r->beg;
-	if (tpo_crc32c(0, h, 16) != tpo_get_le32(h + 16))
-		return fail(r, err, TPO_TRACE_ERROR_CRC, "CRC mismatch in chunk header at offset %" PRIu64, off);
-	if (memcmp(h, TPO_CHUNK_MAGIC, 3) != 0)
-		return fail(r, err, TPO_TRACE_ERROR_FORMAT, "bad chunk magic at offset %" PRIu64, off);
-	uint8_t type = h[3];
-	uint32_t len = tpo_get_le32(h + 4), count = tpo_get_le32(h + 8), crc = tpo_get_le32(h + 12);
-	if (len > TPO_CHUNK_MAX_PAYLOAD)
-		return fail(r, err, TPO_TRACE_ERROR_FORMAT, "chunk at offset %" PRIu64 " too large (%u bytes)", off, len);
-	if (type == TPO_CHUNK_EVENTS) {
-		if (count == 0 || count > len)
-			return fail(r, err, TPO_TRACE_ERROR_FORMAT,
-				    "bad event count %u in chunk at offset %" PRIu64, count, off);
-	} else if (type == TPO_CHUNK_FOOTER) {
-		if (count != 0 || len < TPO_FOOTER_LEN)
-			return fail(r, err, TPO_TRACE_ERROR_FORMAT, "bad footer chunk at offset %" PRIu64, off);
-	} else {
-		return fail(r, err, TPO_TRACE_ERROR_FORMAT, "unknown chunk type 0x%02x at offset %" PRIu64, type, off);
-	}
-	size_t total = TPO_CHUNK_HEADER_LEN + (size_t)len;
-	n = fill(r, total, &e);
-	if (n < 0) {
-		r->error = e;
-		g_propagate_error(err, g_error_copy(e));
+			    r->io.off);
+	if (check_chunk_kind(r, &ch, err) < 0)
 		return -1;
-	}
-	if ((size_t)n < total)
-		return fail(r, err, TPO_TRACE_ERROR_TRUNCATED,
-			    "truncated chunk at offset %" PRIu64 " (%zu of %zu bytes)", off, (size_t)n, total);
-	const uint8_t *payload = r->buf + r->beg + TPO_CHUNK_HEADER_LEN;
-	if (tpo_crc32c(0, payload, len) != crc)
-		return fail(r, err, TPO_TRACE_ERROR_CRC, "CRC mismatch in chunk at offset %" PRIu64, off);
-	if (type == TPO_CHUNK_FOOTER)
-		return read_footer(r, payload, total, err);
-	r->payload = r->p = payload;
-	r->pend = payload + len;
-	r->chunk_off = off;
-	r->chunk_total = total;
-	r->chunk_count = count;
+	if (!tpo_container_read_payload(&r->io, &ch, &e))
+		return sticky(r, err, e);
+	if (ch.type == TPO_CHUNK_FOOTER)
+		return read_footer(r, ch.payload, ch.total, err);
+	r->payload = r->p = ch.payload;
+	r->pend = ch.payload + ch.len;
+	r->chunk_off = ch.off;
+	r->chunk_total = ch.total;
+	r->chunk_count = ch.count;
 	r->chunk_seen = 0;
 	r->in_chunk = TRUE;
 	memset(r->head, 0, sizeof r->head);
@@ -583,7 +442,7 @@ static int next_slow(tpo_trace_reader *r, tpo_event *ev, GError **err)
 					    r->chunk_off, r->chunk_seen, r->chunk_count);
 			r->in_chunk = FALSE;
 			r->p = r->pend = no_data;
-			consume(r, r->chunk_total);
+			tpo_container_consume(&r->io, r->chunk_total);
 		}
 		int k = next_chunk(r, err);
 		if (k <= 0)

@@ -45,26 +45,17 @@ static uint64_t monotonic_ns(void)
 
 static gboolean write_all(tpo_trace_writer *w, const uint8_t *p, size_t n, GError **err)
 {
-	off_t total = (off_t)n;
-	while (n > 0) {
-		ssize_t k = write(w->fd, p, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0) {
-			int e = k < 0 ? errno : ENOSPC;
-			w->failed = TRUE;
-			/* a partial chunk would read as damage: end the file after the last whole one */
-			if (ftruncate(w->fd, w->whole) < 0) {
-				/* nothing more to do: a reader still stops at the partial chunk */
-			}
-			g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_IO, "writing %s: %s", w->path,
-				    g_strerror(e));
-			return FALSE;
+	int e = tpo_container_write_all(w->fd, p, n, -1);
+	if (e) {
+		w->failed = TRUE;
+		/* a partial chunk would read as damage: end the file after the last whole one */
+		if (ftruncate(w->fd, w->whole) < 0) {
+			/* nothing more to do: a reader still stops at the partial chunk */
 		}
-		p += k;
-		n -= (size_t)k;
+		g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_IO, "writing %s: %s", w->path, g_strerror(e));
+		return FALSE;
 	}
-	w->whole += total;
+	w->whole += (off_t)n;
 	return TRUE;
 }
 
@@ -87,37 +78,18 @@ static void ensure_cap(tpo_trace_writer *w, size_t need)
 	w->buf = g_realloc(w->buf, w->cap);
 }
 
-static void put_chunk_header(uint8_t *h, char type, uint32_t len, uint32_t count, const uint8_t *payload)
-{
-	memcpy(h, TPO_CHUNK_MAGIC, 3);
-	h[3] = (uint8_t)type;
-	tpo_put_le32(h + 4, len);
-	tpo_put_le32(h + 8, count);
-	tpo_put_le32(h + 12, tpo_crc32c(0, payload, len));
-	tpo_put_le32(h + 16, tpo_crc32c(0, h, 16));
-}
-
 /* Writes the current chunk, if it holds any event, and starts a new one. */
 static gboolean flush_chunk(tpo_trace_writer *w, GError **err)
 {
 	if (w->nevents == 0)
 		return TRUE;
 	uint32_t plen = (uint32_t)(w->len - TPO_CHUNK_HEADER_LEN);
-	put_chunk_header(w->buf, TPO_CHUNK_EVENTS, plen, w->nevents, w->buf + TPO_CHUNK_HEADER_LEN);
+	tpo_container_put_chunk_header(w->buf, TPO_CHUNK_EVENTS, plen, w->nevents, w->buf + TPO_CHUNK_HEADER_LEN);
 	gboolean ok = write_all(w, w->buf, w->len, err);
 	w->len = TPO_CHUNK_HEADER_LEN;
 	w->nevents = 0;
 	reset_delta(w);
 	return ok;
-}
-
-static void put_string(GByteArray *b, const char *s)
-{
-	uint8_t le[4];
-	size_t n = strlen(s);
-	tpo_put_le32(le, (uint32_t)n);
-	g_byte_array_append(b, le, 4);
-	g_byte_array_append(b, (const guint8 *)s, (guint)n);
 }
 
 static gboolean check_string(const char *s, const char *what, GError **err)
@@ -128,6 +100,24 @@ static gboolean check_string(const char *s, const char *what, GError **err)
 		return FALSE;
 	}
 	return TRUE;
+}
+
+/* The file prefix and header body (docs/trace-format.md), with their CRCs. */
+static GByteArray *encode_header(const tpo_trace_header *h)
+{
+	GByteArray *b = g_byte_array_new();
+	tpo_container_header_begin(b);
+	tpo_container_header_put_u32(b, h->page_size);
+	tpo_container_header_put_u32(b, h->microset_size);
+	tpo_container_header_put_u32(b, h->flags);
+	tpo_container_header_put_u32(b, (uint32_t)h->pid);
+	tpo_container_header_put_u64(b, h->start_time_ns);
+	tpo_container_header_put_string(b, h->program ? h->program : "");
+	tpo_container_header_put_u32(b, h->argc);
+	for (uint32_t i = 0; i < h->argc; i++)
+		tpo_container_header_put_string(b, h->argv[i] ? h->argv[i] : "");
+	tpo_container_header_end(b, TPO_FILE_MAGIC, TPO_TRACE_VERSION);
+	return b;
 }
 
 tpo_trace_writer *tpo_trace_writer_open(const char *path, const tpo_trace_header *h, GError **err)
@@ -148,34 +138,13 @@ tpo_trace_writer *tpo_trace_writer_open(const char *path, const tpo_trace_header
 		if (!check_string(h->argv[i], "argument", err))
 			return NULL;
 
-	GByteArray *b = g_byte_array_new();
-	uint8_t f[24];
-	memcpy(f, TPO_FILE_MAGIC, TPO_FILE_MAGIC_LEN);
-	tpo_put_le32(f + 8, TPO_TRACE_VERSION);
-	tpo_put_le32(f + 12, 0); /* body length and prefix CRC, below */
-	tpo_put_le32(f + 16, 0);
-	g_byte_array_append(b, f, TPO_FILE_PREFIX_LEN);
-	tpo_put_le32(f, h->page_size);
-	tpo_put_le32(f + 4, h->microset_size);
-	tpo_put_le32(f + 8, h->flags);
-	tpo_put_le32(f + 12, (uint32_t)h->pid);
-	tpo_put_le64(f + 16, h->start_time_ns);
-	g_byte_array_append(b, f, 24);
-	put_string(b, h->program ? h->program : "");
-	tpo_put_le32(f, h->argc);
-	g_byte_array_append(b, f, 4);
-	for (uint32_t i = 0; i < h->argc; i++)
-		put_string(b, h->argv[i] ? h->argv[i] : "");
-	if (b->len - TPO_FILE_PREFIX_LEN > TPO_HEADER_MAX_BODY) {
+	GByteArray *b = encode_header(h);
+	if (b->len - TPO_FILE_PREFIX_LEN - 4 > TPO_HEADER_MAX_BODY) {
 		g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_FORMAT,
 			    "header longer than %u bytes", TPO_HEADER_MAX_BODY);
 		g_byte_array_unref(b);
 		return NULL;
 	}
-	tpo_put_le32(b->data + 12, b->len - TPO_FILE_PREFIX_LEN);
-	tpo_put_le32(b->data + 16, tpo_crc32c(0, b->data, 16));
-	tpo_put_le32(f, tpo_crc32c(0, b->data + TPO_FILE_PREFIX_LEN, b->len - TPO_FILE_PREFIX_LEN));
-	g_byte_array_append(b, f, 4);
 
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
@@ -224,122 +193,127 @@ static uint8_t *put_bytes(uint8_t *p, const char *s, size_t n)
 	return p + n;
 }
 
-gboolean tpo_trace_writer_add(tpo_trace_writer *w, const tpo_event *ev, GError **err)
+static gboolean check_access(const tpo_trace_writer *w, const tpo_event *ev, GError **err)
 {
-	if (w->failed) {
-		g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_IO, "writing %s: an earlier write failed",
-			    w->path);
+	if (ev->access.page & ((UINT64_C(1) << w->page_shift) - 1)) {
+		g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_FORMAT,
+			    "access to 0x%" G_GINT64_MODIFIER "x: not a page address", ev->access.page);
 		return FALSE;
 	}
-	/* Validate, and bound the encoded size. */
+	if (ev->access.depth > TPO_MAX_DEPTH || (ev->access.depth > 0 && !ev->access.chain)) {
+		g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_FORMAT,
+			    "bad call chain (depth %u, at most %u)", ev->access.depth, TPO_MAX_DEPTH);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* Checks ev and returns the most bytes its record can take (0: invalid, *err set); *str and
+ * *slen are its string field (region name, exec path), if it has one. */
+static inline size_t event_bound(const tpo_trace_writer *w, const tpo_event *ev, const char **str,
+				 size_t *slen, GError **err)
+{
 	size_t bound = 1 + 2 * TPO_VARINT_MAX + TPO_VARINT_MAX; /* meta time, tag, tid, time */
-	const char *str = NULL;
-	size_t slen = 0;
+	if (G_LIKELY(ev->type == TPO_EV_ACCESS))
+		return check_access(w, ev, err) ? bound + (3 + (size_t)ev->access.depth) * TPO_VARINT_MAX : 0;
 	switch (ev->type) {
 	case TPO_EV_REGION_MAP:
-		str = ev->map.name ? ev->map.name : "";
+		*str = ev->map.name ? ev->map.name : "";
 		bound += 7 * TPO_VARINT_MAX;
 		break;
 	case TPO_EV_REGION_UNMAP:
-		bound += 2 * TPO_VARINT_MAX;
-		break;
-	case TPO_EV_ACCESS:
-		if (ev->access.page & ((UINT64_C(1) << w->page_shift) - 1)) {
-			g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_FORMAT,
-				    "access to 0x%" G_GINT64_MODIFIER "x: not a page address", ev->access.page);
-			return FALSE;
-		}
-		if (ev->access.depth > TPO_MAX_DEPTH || (ev->access.depth > 0 && !ev->access.chain)) {
-			g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_FORMAT,
-				    "bad call chain (depth %u, at most %u)", ev->access.depth, TPO_MAX_DEPTH);
-			return FALSE;
-		}
-		bound += (3 + (size_t)ev->access.depth) * TPO_VARINT_MAX;
-		break;
+		return bound + 2 * TPO_VARINT_MAX;
 	case TPO_EV_EXEC:
-		str = ev->exec.path ? ev->exec.path : "";
+		*str = ev->exec.path ? ev->exec.path : "";
 		bound += TPO_VARINT_MAX;
 		break;
 	case TPO_EV_MICROSET_END:
 	case TPO_EV_THREAD_START:
-		break;
+		return bound;
 	case TPO_EV_THREAD_EXIT:
-		bound += TPO_VARINT_MAX;
-		break;
+		return bound + TPO_VARINT_MAX;
 	default:
 		g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_FORMAT, "unknown event type %d", (int)ev->type);
-		return FALSE;
+		return 0;
 	}
-	if (str) {
-		slen = strlen(str);
-		if (slen > TPO_MAX_STRING) {
-			g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_FORMAT,
-				    "%s event: string longer than %u bytes", tpo_event_type_name(ev->type),
-				    TPO_MAX_STRING);
-			return FALSE;
+	*slen = strlen(*str);
+	if (*slen > TPO_MAX_STRING) {
+		g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_FORMAT, "%s event: string longer than %u bytes",
+			    tpo_event_type_name(ev->type), TPO_MAX_STRING);
+		return 0;
+	}
+	return bound + *slen;
+}
+
+/* The head to code page number pn against: the nearest, or, if none is near, the least recently
+ * used. Moves it to pn and returns its index; *delta is pn minus its old page. */
+static inline unsigned pick_head(tpo_trace_writer *w, uint64_t pn, int64_t *delta)
+{
+	uint64_t best_dist = UINT64_MAX;
+	unsigned j = 0;
+	for (unsigned k = 0; k < TPO_HEADS; k++) {
+		uint64_t d = pn - w->head[k], dist = d <= INT64_MAX ? d : -d;
+		if (dist < best_dist)
+			best_dist = dist, j = k;
+	}
+	if (best_dist > TPO_NEAR_PAGES)
+		for (unsigned k = 0; k < TPO_HEADS; k++)
+			if (w->head_used[k] < w->head_used[j])
+				j = k;
+	*delta = (int64_t)(pn - w->head[j]);
+	w->head[j] = pn;
+	w->head_used[j] = ++w->seq;
+	return j;
+}
+
+/* A long access record: tag, tid, time, page delta, then the ip and call chain if needed. */
+static uint8_t *put_long_access(tpo_trace_writer *w, uint8_t *p, const tpo_event *ev, unsigned j, int64_t d)
+{
+	unsigned tag = TPO_TAG_ACCESS | j;
+	if (ev->access.ip != w->prev_ip)
+		tag |= TPO_TAG_ACCESS_IP;
+	if (ev->access.depth)
+		tag |= TPO_TAG_ACCESS_CHAIN;
+	p = put_tag_tid_time(w, p, tag, TPO_TAG_ACCESS_TID, ev);
+	p = tpo_put_varint(p, tpo_zigzag64(d));
+	if (tag & TPO_TAG_ACCESS_IP) {
+		p = tpo_put_varint(p, tpo_zigzag64((int64_t)(ev->access.ip - w->prev_ip)));
+		w->prev_ip = ev->access.ip;
+	}
+	if (ev->access.depth) {
+		p = tpo_put_varint(p, ev->access.depth);
+		uint64_t prev = ev->access.ip;
+		for (uint32_t i = 0; i < ev->access.depth; i++) {
+			p = tpo_put_varint(p, tpo_zigzag64((int64_t)(ev->access.chain[i] - prev)));
+			prev = ev->access.chain[i];
 		}
-		bound += slen;
 	}
+	return p;
+}
 
-	if (w->len + bound > TPO_CHUNK_HEADER_LEN + TPO_CHUNK_TARGET && !flush_chunk(w, err))
-		return FALSE;
-	ensure_cap(w, w->len + bound);
-
-	uint8_t *p = w->buf + w->len;
-	if (ev->time_ns < w->prev_time) { /* time went back: reset the base with a meta record */
-		*p++ = TPO_META_SET_TIME << 3;
-		p = tpo_put_varint(p, ev->time_ns);
+/* An access record: the short form when the thread and ip are unchanged, there is no chain and
+ * the page is near its head; the long form otherwise. */
+static inline uint8_t *put_access(tpo_trace_writer *w, uint8_t *p, const tpo_event *ev)
+{
+	int64_t d;
+	unsigned j = pick_head(w, ev->access.page >> w->page_shift, &d);
+	w->accesses++;
+	if (ev->tid == w->tid && ev->access.ip == w->prev_ip && ev->access.depth == 0 && d >= TPO_SHORT_MIN &&
+	    d <= TPO_SHORT_MAX) {
+		*p++ = (uint8_t)(TPO_TAG_SHORT | j << 5 | tpo_zigzag64(d));
+		p = tpo_put_varint(p, ev->time_ns - w->prev_time);
 		w->prev_time = ev->time_ns;
+		return p;
 	}
+	return put_long_access(w, p, ev, j, d);
+}
+
+/* The record of any event but an access. */
+static uint8_t *put_other(tpo_trace_writer *w, uint8_t *p, const tpo_event *ev, const char *str, size_t slen)
+{
+	p = put_tag_tid_time(w, p, ev->type, TPO_TAG_TID, ev);
 	switch (ev->type) {
-	case TPO_EV_ACCESS: {
-		/* Code the page against the nearest head, or, if none is near, the least recently used. */
-		uint64_t pn = ev->access.page >> w->page_shift, best_dist = UINT64_MAX;
-		unsigned j = 0;
-		for (unsigned k = 0; k < TPO_HEADS; k++) {
-			uint64_t d = pn - w->head[k], dist = d <= INT64_MAX ? d : -d;
-			if (dist < best_dist)
-				best_dist = dist, j = k;
-		}
-		if (best_dist > TPO_NEAR_PAGES)
-			for (unsigned k = 0; k < TPO_HEADS; k++)
-				if (w->head_used[k] < w->head_used[j])
-					j = k;
-		int64_t d = (int64_t)(pn - w->head[j]);
-		w->head[j] = pn;
-		w->head_used[j] = ++w->seq;
-		if (ev->tid == w->tid && ev->access.ip == w->prev_ip && ev->access.depth == 0 && d >= TPO_SHORT_MIN &&
-		    d <= TPO_SHORT_MAX) {
-			*p++ = (uint8_t)(TPO_TAG_SHORT | j << 5 | tpo_zigzag64(d));
-			p = tpo_put_varint(p, ev->time_ns - w->prev_time);
-			w->prev_time = ev->time_ns;
-			w->accesses++;
-			break;
-		}
-		unsigned tag = TPO_TAG_ACCESS | j;
-		if (ev->access.ip != w->prev_ip)
-			tag |= TPO_TAG_ACCESS_IP;
-		if (ev->access.depth)
-			tag |= TPO_TAG_ACCESS_CHAIN;
-		p = put_tag_tid_time(w, p, tag, TPO_TAG_ACCESS_TID, ev);
-		p = tpo_put_varint(p, tpo_zigzag64(d));
-		if (tag & TPO_TAG_ACCESS_IP) {
-			p = tpo_put_varint(p, tpo_zigzag64((int64_t)(ev->access.ip - w->prev_ip)));
-			w->prev_ip = ev->access.ip;
-		}
-		if (ev->access.depth) {
-			p = tpo_put_varint(p, ev->access.depth);
-			uint64_t prev = ev->access.ip;
-			for (uint32_t i = 0; i < ev->access.depth; i++) {
-				p = tpo_put_varint(p, tpo_zigzag64((int64_t)(ev->access.chain[i] - prev)));
-				prev = ev->access.chain[i];
-			}
-		}
-		w->accesses++;
-		break;
-	}
 	case TPO_EV_REGION_MAP:
-		p = put_tag_tid_time(w, p, TPO_EV_REGION_MAP, TPO_TAG_TID, ev);
 		p = tpo_put_varint(p, ev->map.id);
 		p = tpo_put_varint(p, ev->map.start);
 		p = tpo_put_varint(p, ev->map.length);
@@ -350,27 +324,28 @@ gboolean tpo_trace_writer_add(tpo_trace_writer *w, const tpo_event *ev, GError *
 		w->regions++;
 		break;
 	case TPO_EV_REGION_UNMAP:
-		p = put_tag_tid_time(w, p, TPO_EV_REGION_UNMAP, TPO_TAG_TID, ev);
 		p = tpo_put_varint(p, ev->unmap.start);
 		p = tpo_put_varint(p, ev->unmap.length);
 		break;
 	case TPO_EV_EXEC:
-		p = put_tag_tid_time(w, p, TPO_EV_EXEC, TPO_TAG_TID, ev);
 		p = put_bytes(p, str, slen);
 		break;
 	case TPO_EV_MICROSET_END:
-		p = put_tag_tid_time(w, p, TPO_EV_MICROSET_END, TPO_TAG_TID, ev);
 		w->microsets++;
 		break;
-	case TPO_EV_THREAD_START:
-		p = put_tag_tid_time(w, p, TPO_EV_THREAD_START, TPO_TAG_TID, ev);
-		break;
 	case TPO_EV_THREAD_EXIT:
-		p = put_tag_tid_time(w, p, TPO_EV_THREAD_EXIT, TPO_TAG_TID, ev);
 		p = tpo_put_varint(p, tpo_zigzag32(ev->thread_exit.status));
 		break;
+	default: /* TPO_EV_THREAD_START: no fields */
+		break;
 	}
-	w->len = (size_t)(p - w->buf);
+	return p;
+}
+
+/* Counts the event just appended and writes the chunk if it is full or, with a maximum age,
+ * old enough. */
+static inline gboolean event_added(tpo_trace_writer *w, GError **err)
+{
 	if (w->max_age_ns && w->nevents == 0)
 		w->started_ns = monotonic_ns();
 	w->nevents++;
@@ -380,6 +355,35 @@ gboolean tpo_trace_writer_add(tpo_trace_writer *w, const tpo_event *ev, GError *
 	if (w->max_age_ns && w->nevents > 1 && monotonic_ns() - w->started_ns >= w->max_age_ns)
 		return flush_chunk(w, err);
 	return TRUE;
+}
+
+gboolean tpo_trace_writer_add(tpo_trace_writer *w, const tpo_event *ev, GError **err)
+{
+	if (w->failed) {
+		g_set_error(err, TPO_TRACE_ERROR, TPO_TRACE_ERROR_IO, "writing %s: an earlier write failed",
+			    w->path);
+		return FALSE;
+	}
+	const char *str = NULL;
+	size_t slen = 0, bound = event_bound(w, ev, &str, &slen, err);
+	if (!bound)
+		return FALSE;
+	if (w->len + bound > TPO_CHUNK_HEADER_LEN + TPO_CHUNK_TARGET && !flush_chunk(w, err))
+		return FALSE;
+	ensure_cap(w, w->len + bound);
+
+	uint8_t *p = w->buf + w->len;
+	if (ev->time_ns < w->prev_time) { /* time went back: reset the base with a meta record */
+		*p++ = TPO_META_SET_TIME << 3;
+		p = tpo_put_varint(p, ev->time_ns);
+		w->prev_time = ev->time_ns;
+	}
+	if (G_LIKELY(ev->type == TPO_EV_ACCESS))
+		p = put_access(w, p, ev);
+	else
+		p = put_other(w, p, ev, str, slen);
+	w->len = (size_t)(p - w->buf);
+	return event_added(w, err);
 }
 
 void tpo_trace_writer_set_max_age(tpo_trace_writer *w, uint64_t ns)
@@ -431,7 +435,7 @@ gboolean tpo_trace_writer_close(tpo_trace_writer *w, const tpo_trace_footer *f, 
 		tpo_put_le64(p + 32, f->regions);
 		tpo_put_le64(p + 40, f->events);
 		tpo_put_le64(p + 48, f->duration_ns);
-		put_chunk_header(c, TPO_CHUNK_FOOTER, TPO_FOOTER_LEN, 0, p);
+		tpo_container_put_chunk_header(c, TPO_CHUNK_FOOTER, TPO_FOOTER_LEN, 0, p);
 		ok = write_all(w, c, sizeof c, err);
 	}
 	if (close(w->fd) < 0 && ok) {

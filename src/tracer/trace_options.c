@@ -1,11 +1,11 @@
 /* trace_options.c — parsing of the command-line values 3po-run and 3po-attach share. */
-#include <errno.h>
-#include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <sys/wait.h>
 
 #include "tpo/tracer.h"
+#include "units.h"
 
 gboolean tpo_parse_regions(const char *s, uint32_t *sel)
 {
@@ -28,19 +28,6 @@ gboolean tpo_parse_regions(const char *s, uint32_t *sel)
 	return ok && *sel;
 }
 
-gboolean tpo_parse_count(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-	errno = 0;
-	if (!s || !*s || s[0] == '-')
-		return FALSE;
-	unsigned long n = strtoul(s, &end, 10);
-	if (errno || *end || n < 1 || n > max)
-		return FALSE;
-	*out = n;
-	return TRUE;
-}
-
 int tpo_exit_code(int st)
 {
 	if (WIFEXITED(st))
@@ -52,9 +39,43 @@ int tpo_exit_code(int st)
 
 gboolean tpo_parse_callchain(const char *arg, unsigned *every)
 {
-	unsigned long n = 1;
-	if (arg && !tpo_parse_count(arg, TPO_CALLCHAIN_MAX_EVERY, &n))
+	uint64_t n = 1;
+	if (arg && !tpo_parse_count(arg, 1, TPO_CALLCHAIN_MAX_EVERY, &n, NULL))
 		return FALSE;
 	*every = (unsigned)n;
 	return TRUE;
+}
+
+int tpo_trace_option(const char *cmd, int c, const char *arg, tpo_trace_options *opt)
+{
+	uint64_t n;
+	switch (c) {
+	case 'm':
+		if (!tpo_parse_count(arg, 1, 1000000, &n, NULL)) {
+			fprintf(stderr, "%s: --microset wants a whole number from 1 to 1000000, not '%s'\n", cmd, arg);
+			return 2;
+		}
+		opt->microset = (unsigned)n;
+		return 0;
+	case 'r':
+		if (!tpo_parse_regions(arg, &opt->select)) {
+			fprintf(stderr, "%s: --regions wants a list of anon, heap, data, all; not '%s'\n", cmd, arg);
+			return 2;
+		}
+		return 0;
+	case 'C':
+		if (!tpo_parse_callchain(arg, &opt->callchain_every)) {
+			fprintf(stderr, "%s: --callchain wants a whole number from 1 to 1000000000, not '%s'\n", cmd, arg);
+			return 2;
+		}
+		return 0;
+	case 'q':
+		opt->verbose = 0;
+		return 0;
+	case 'v':
+		opt->verbose = 2;
+		return 0;
+	default:
+		return -1;
+	}
 }

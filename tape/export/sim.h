@@ -3,6 +3,7 @@
 #ifndef TPO_SIM_H
 #define TPO_SIM_H
 
+#include <glib.h>
 #include <stdint.h>
 #include <stddef.h>
 
@@ -21,6 +22,8 @@ typedef enum tpo_policy {
 const char *tpo_policy_name(tpo_policy p);
 /* -1 if unknown. */
 int tpo_policy_parse(const char *name);
+/* "lru,min,demand" (duplicates dropped) or "all". */
+gboolean tpo_parse_policies(const char *s, int *list, int *n, GError **err);
 static inline int tpo_policy_is_tape(tpo_policy p) { return p == TPO_POLICY_LRU || p == TPO_POLICY_MIN; }
 
 /* Far-memory timing model (docs/sim.md). Times in ns. */
