@@ -49,18 +49,10 @@ static void run_on_untraced(tpo_tracer *t, tpo_launch *l, tpo_trace_result *res)
 /* The result and the footer from the ended session. */
 static void fill_result(tpo_tracer *t, tpo_trace_result *res)
 {
-	res->status = t->main_status;
 	res->killed = t->killed;
-	t->tot.end_reason = WIFSIGNALED(t->main_status) ? TPO_END_KILLED : TPO_END_EXITED;
-	if (t->error)
-		t->tot.end_reason = TPO_END_ERROR;
-	t->tot.exit_status = t->main_status;
-	t->tot.duration_ns = tpo_now_ns() - t->t0_ns;
-	res->footer = t->tot;
-	res->syscall_stops = t->syscall_stops;
-	res->pins = t->pins_made;
-	res->restarts = t->restarts;
-	res->stale_faults = t->stale_faults;
+	tpo_tr_end_result(t, res, t->error                        ? TPO_END_ERROR
+	                          : WIFSIGNALED(t->main_status) ? TPO_END_KILLED
+	                                                        : TPO_END_EXITED);
 }
 
 /* Closes the trace (or abandons it after a write error); FALSE with err if it is not whole. */

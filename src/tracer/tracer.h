@@ -103,6 +103,10 @@ typedef struct tpo_tracer {
 
 uint64_t tpo_now_ns(void);
 
+/* The end of a session (events.c): the footer's end reason, exit status and duration, and res's
+ * status, footer and counters, from t. */
+void tpo_tr_end_result(tpo_tracer *t, tpo_trace_result *res, uint32_t end_reason);
+
 /* trace events (tracer.c) */
 void tpo_tr_emit(tpo_tracer *t, const tpo_event *ev);
 void tpo_tr_emit_region(tpo_tracer *t, int tid, const tpo_region *r);
