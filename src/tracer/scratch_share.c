@@ -2,10 +2,14 @@
  * writing a fault's batch is a memory copy into the tracer's view (remote.c's windows) instead of a
  * pwrite to /proc/PID/mem: a system call and a walk of the program's page tables less per fault.
  * The memfd's descriptor lives in the program only during the setup stop (it is closed before the
- * program runs again). When the kernel refuses any step, the caller maps a private page instead. */
+ * program runs again). When the kernel refuses any step, or the program runs under a seccomp
+ * filter (which might kill it for a memfd_create), the caller maps a private page instead. */
 #include "tracer/tracer.h"
 
 #include <linux/memfd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -36,8 +40,28 @@ static int fd_of_program(int pid, int fd)
 	return ours;
 }
 
+/* Does the process run under a seccomp filter (or is its status unreadable)? */
+static bool filtered(int pid)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof path, "/proc/%d/status", pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return true;
+	bool yes = true;
+	while (fgets(line, sizeof line, f))
+		if (!strncmp(line, "Seccomp:", 8)) {
+			yes = strtol(line + 8, NULL, 10) != 0;
+			break;
+		}
+	fclose(f);
+	return yes;
+}
+
 bool tpo_scratch_share(int tid, tpo_proc *p, tpo_remote_status *st)
 {
+	if (filtered(p->pid))
+		return false;
 	struct user_regs_struct regs;
 	uint8_t saved[BORROWED];
 	if (ptrace(PTRACE_GETREGS, tid, 0, &regs) < 0 || !tpo_remote_read(p->memfd, regs.rip, saved, sizeof saved))
