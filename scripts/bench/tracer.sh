@@ -40,10 +40,11 @@ pair() {
   y=$(median <"$tmp/b")
   echo "$x $y"
 }
-floor_run() { taskset -c "$cpu" "$sweep" --floor "$@" | per; }
+floor_run() { pick_cpu; taskset -c "$cpu" "$sweep" --floor "$@" | per; }
 traced_run() { "$bin/3po-run" -q --microset 1 -o "$tmp/s.3pt" "$sweep" "$@" | per; }
-# The floor runs on the CPU 3po-run would pick, as 3po-run pins itself and its target.
-cpu=$("$bin/3po-run" -q -o "$tmp/c.3pt" grep Cpus_allowed_list /proc/self/status | awk '{print $2}')
+# The floor runs on the CPU 3po-run would pick at that moment (by load), as 3po-run pins itself
+# and its target: asked again before each run, as the load moves.
+pick_cpu() { cpu=$("$bin/3po-run" -q -o "$tmp/c.3pt" grep Cpus_allowed_list /proc/self/status | awk '{print $2}'); }
 
 read -r floor1 traced1 < <(pair floor_run $pages $rounds -- traced_run $pages $rounds)
 echo "fault sweep: $pages pages x $rounds rounds, one fault per page touched (median of $reps, interleaved)"
@@ -89,6 +90,7 @@ modes="floor one-stop one-stop-info two-stop handler-syscall helper"
 for m in $modes tracer; do : >"$tmp/w.$m"; : >"$tmp/c.$m"; done
 for _ in $(seq "$reps"); do
   for m in $modes; do
+    pick_cpu
     taskset -c "$cpu" "$bound" "$m" >"$tmp/out"
     per <"$tmp/out" >>"$tmp/w.$m"
     cpu_of <"$tmp/out" >>"$tmp/c.$m"
