@@ -20,6 +20,9 @@
 int tpo_remote_open_mem(int pid);
 bool tpo_remote_read(int memfd, uint64_t addr, void *buf, size_t len);
 bool tpo_remote_write(int memfd, uint64_t addr, const void *buf, size_t len);
+/* From now on reads and writes of [addr, addr + len) through memfd are memory copies from and to
+ * view, the tracer's own mapping of the same pages (scratch_share.c); view NULL: no longer. */
+void tpo_remote_window(int memfd, uint64_t addr, void *view, size_t len);
 /* Reads a NUL-terminated string of at most max bytes; returns its length or -1. */
 long tpo_remote_strlen(int memfd, uint64_t addr, size_t max);
 

@@ -200,6 +200,7 @@ void tpo_tr_remove_scratch(int tid, tpo_proc *p, const struct user_regs_struct *
 			tpo_remote_write(p->memfd, regs->rip, saved, sizeof saved);
 	}
 	tpo_ops_free(&ops);
+	tpo_scratch_unshare(p);
 	p->scratch = 0;
 }
 
@@ -284,6 +285,7 @@ static void on_exec(tpo_tracer *t, tpo_thread *th)
 	}
 	th->in_syscall = false;
 	th->in_tail = false;
+	tpo_scratch_unshare(p); /* the page went with the former image */
 	if (p->memfd >= 0)
 		close(p->memfd);
 	p->memfd = tpo_remote_open_mem(p->pid);

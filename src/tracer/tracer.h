@@ -38,6 +38,7 @@ typedef struct tpo_proc {
 	bool main;             /* the process the session is about (its exit status is ours) */
 	tpo_region_table regions;
 	uint64_t scratch;      /* our code page in it, 0 until mapped */
+	void *scratch_view;    /* the same page mapped in the tracer (scratch_share.c), or NULL */
 	uint64_t brk;          /* current program break, 0 until known */
 	GArray *ms;            /* the microset: pages in first-touch order */
 	GHashTable *ms_set;    /* the same pages, for lookup */
@@ -153,6 +154,11 @@ void tpo_tr_event_loop(tpo_tracer *t);
 /* Every thread is parked (the event loop returned with threads left): restores the program's
  * protections, removes the scratch page, and detaches from every thread (attach.c). */
 void tpo_tr_detach_all(tpo_tracer *t);
+/* The scratch page shared with the tracer (scratch_share.c): maps it in thread tid's process and
+ * sets p->scratch and p->scratch_view; false (nothing left behind) if the kernel refuses. */
+bool tpo_scratch_share(int tid, tpo_proc *p, tpo_remote_status *st);
+/* Drops the tracer's view of it (the program's mapping is gone or going). */
+void tpo_scratch_unshare(tpo_proc *p);
 /* Unmaps the scratch page, running the munmap from bytes borrowed at the thread's rip. */
 void tpo_tr_remove_scratch(int tid, tpo_proc *p, const struct user_regs_struct *regs, tpo_remote_status *st);
 
