@@ -1,14 +1,14 @@
 /* tape_codec.h — what the tape writer and readers share beyond the container
- * (src/lib/container.h: file prefix, chunk framing, CRC-32C, varints, little-endian fields): the
- * tape's magic, versions, chunk types and limits, the header's fields (tape_header.c), and the
- * thin reader of the legacy versions 1 and 2 (tape_legacy.c), which framed the same payloads
- * their own way. The layout is docs/tape-format.md. */
+ * (src/container/container.h: file prefix, chunk framing, CRC-32C, varints, little-endian
+ * fields): the tape's magic, versions, chunk types and limits, the header's fields
+ * (tape_header.c), and the thin reader of the legacy versions 1 and 2 (tape_legacy.c), which
+ * framed the same payloads their own way. The layout is docs/tape-format.md. */
 #ifndef TPO_TAPE_CODEC_H
 #define TPO_TAPE_CODEC_H
 
 #include <tpo/tape.h>
 
-#include "../src/lib/container.h"
+#include "container.h"
 
 #define TPO_TAPE_MAGIC "3POTAPE"          /* 8 bytes with the NUL */
 #define TPO_TAPE_CHUNK_ENTRIES 'E'        /* container chunk types */

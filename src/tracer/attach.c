@@ -2,7 +2,7 @@
  * attaching), trace it until told to stop, then detach leaving nothing behind: the program's own
  * protections restored, our scratch page unmapped, every thread running on as before. */
 #define _GNU_SOURCE
-#include "tracer/tracer.h"
+#include "tracer.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -400,15 +400,9 @@ static bool finish_attach(tpo_tracer *t, tpo_trace_result *res, bool ok, GError 
 	if (detached)
 		detach_all(t);
 	res->launched = true;
-	res->status = t->main_status;
-	t->tot.end_reason = detached ? TPO_END_DETACHED : WIFSIGNALED(t->main_status) ? TPO_END_KILLED : TPO_END_EXITED;
-	t->tot.exit_status = t->main_status;
-	t->tot.duration_ns = tpo_now_ns() - t->t0_ns;
-	res->footer = t->tot;
-	res->syscall_stops = t->syscall_stops;
-	res->pins = t->pins_made;
-	res->restarts = t->restarts;
-	res->stale_faults = t->stale_faults;
+	tpo_tr_end_result(t, res, detached                      ? TPO_END_DETACHED
+	                          : WIFSIGNALED(t->main_status) ? TPO_END_KILLED
+	                                                        : TPO_END_EXITED);
 	res->detached = detached;
 	if (t->w) {
 		if (t->error) {

@@ -1,7 +1,7 @@
 /* proc.c — the tracer's view of one traced address space: which traced pages are accessible
  * right now (the microset, and buffers pinned for in-flight system calls), and the mprotect
  * batches that make the real protections match that view. */
-#include "tracer/tracer.h"
+#include "tracer.h"
 
 #include <stdlib.h>
 #include <sys/mman.h>

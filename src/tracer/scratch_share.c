@@ -4,7 +4,7 @@
  * The memfd's descriptor lives in the program only during the setup stop (it is closed before the
  * program runs again). When the kernel refuses any step, or the program runs under a seccomp
  * filter (which might kill it for a memfd_create), the caller maps a private page instead. */
-#include "tracer/tracer.h"
+#include "tracer.h"
 
 #include <linux/memfd.h>
 #include <stdio.h>

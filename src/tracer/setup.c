@@ -1,6 +1,6 @@
 /* setup.c — bringing a freshly exec'd (or newly attached) address space under the tracer: read its
  * mappings, map our scratch code page into it, log its regions, and protect every traced page. */
-#include "tracer/tracer.h"
+#include "tracer.h"
 
 #include <sys/mman.h>
 #include <sys/ptrace.h>

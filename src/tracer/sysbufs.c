@@ -4,7 +4,7 @@
  * touches them (a protected buffer makes the call fail with EFAULT instead of faulting);
  * sysbufs_ranges.c reads this table. Calls not described here are caught by the EFAULT
  * fallback. Only kernel (UAPI) headers here: their types are what the kernel copies. */
-#include "tracer/sysbufs.h"
+#include "sysbufs.h"
 
 #include <asm/poll.h>
 #include <asm/siginfo.h>

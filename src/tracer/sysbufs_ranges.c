@@ -2,8 +2,8 @@
  * its arguments and the table of sysbufs.c (reading nested structures, strings, iovecs and
  * message headers through the tracee's memory file); and the ranges the kernel writes on its
  * own after a call (rseq, robust futex lists, the alternate signal stack). */
-#include "tracer/sysbufs.h"
-#include "tracer/tracer.h"
+#include "sysbufs.h"
+#include "tracer.h"
 
 #include <linux/futex.h>
 #include <sys/socket.h>

@@ -14,9 +14,9 @@
 
 #include "tpo/trace.h"
 #include "tpo/tracer.h"
-#include "tracer/ops.h"
-#include "tracer/regions.h"
-#include "tracer/remote.h"
+#include "ops.h"
+#include "region_table.h"
+#include "remote.h"
 
 #define TPO_PTRACE_OPTIONS (PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | \
                             PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC)
@@ -103,14 +103,10 @@ typedef struct tpo_tracer {
 } tpo_tracer;
 
 uint64_t tpo_now_ns(void);
-/* SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU: the signals of a group stop (left to PTRACE_LISTEN). */
-bool tpo_is_stop_signal(int sig);
-/* launch.c: signals sent to the supervisor by other processes go to pid (0: stop forwarding). */
-void tpo_launch_forward_signals(int pid);
-/* launch.c: turns address randomisation off for the programs we start from now on (our
- * personality, which fork and exec pass on), and checks that it is off; FALSE with err if the
- * kernel refuses (a seccomp profile may), rather than run at addresses no tape fits. */
-gboolean tpo_launch_no_aslr(GError **err);
+
+/* The end of a session (events.c): the footer's end reason, exit status and duration, and res's
+ * status, footer and counters, from t. */
+void tpo_tr_end_result(tpo_tracer *t, tpo_trace_result *res, uint32_t end_reason);
 
 /* trace events (tracer.c) */
 void tpo_tr_emit(tpo_tracer *t, const tpo_event *ev);

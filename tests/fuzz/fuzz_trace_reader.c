@@ -1,4 +1,4 @@
-/* fuzz_trace_reader.c — libFuzzer target for the .3pt trace reader (src/lib/trace_reader.c).
+/* fuzz_trace_reader.c — libFuzzer target for the .3pt trace reader (src/trace/trace_reader.c).
  * The input is put in a file (a memfd opened through /proc/self/fd, or a temporary file under
  * /tmp) and streamed whole through tpo_trace_reader_open / _header / _next / _footer / _offset /
  * _close, touching every decoded string and call chain so that ASan checks them.

@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "test_sysbufs.h"
-#include "tracer/sysbufs.h"
-#include "tracer/tracer.h"
+#include "sysbufs.h"
+#include "tracer.h"
 
 #define P(x) ((uint64_t)(uintptr_t)(x))
 

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include <tpo/trace.h>
-#include "../../src/lib/trace_codec.h"
+#include "../../src/trace/trace_codec.h"
 
 /* ---- helpers ---- */
 

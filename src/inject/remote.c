@@ -3,7 +3,7 @@
  * puts the registers back, so one batch costs two ptrace stops whatever its length. A batch with a
  * tail (ops.c) puts the registers back itself and stops in the thread's stub: at that stop the
  * tracer only reads %rip and resumes the thread, which jumps back to the program. */
-#include "tracer/remote.h"
+#include "remote.h"
 
 #include <errno.h>
 #include <fcntl.h>

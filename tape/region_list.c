@@ -1,36 +1,36 @@
-/* regions.c — sorted, merged address ranges (see regions.h). */
-#include "regions.h"
+/* region_list.c — the tape's region list: sorted, merged address ranges (see region_list.h). */
+#include "region_list.h"
 
 #include <glib.h>
 #include <string.h>
 
-void tpo_regions_init(tpo_regions *r) { memset(r, 0, sizeof *r); }
+void tpo_region_list_init(tpo_region_list *r) { memset(r, 0, sizeof *r); }
 
-void tpo_regions_clear(tpo_regions *r)
+void tpo_region_list_clear(tpo_region_list *r)
 {
 	g_free(r->v);
 	memset(r, 0, sizeof *r);
 }
 
-void tpo_regions_add(tpo_regions *r, uint64_t start, uint64_t end)
+void tpo_region_list_add(tpo_region_list *r, uint64_t start, uint64_t end)
 {
 	if (end <= start)
 		return;
 	if (r->n == r->cap) {
 		r->cap = r->cap ? r->cap * 2 : 16;
-		r->v = g_renew(tpo_region, r->v, r->cap);
+		r->v = g_renew(tpo_page_range, r->v, r->cap);
 	}
-	r->v[r->n++] = (tpo_region){start, end};
+	r->v[r->n++] = (tpo_page_range){start, end};
 	r->sorted = 0;
 }
 
 static int cmp_region(const void *a, const void *b)
 {
-	const tpo_region *x = a, *y = b;
+	const tpo_page_range *x = a, *y = b;
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
-void tpo_regions_finish(tpo_regions *r)
+void tpo_region_list_finish(tpo_region_list *r)
 {
 	if (r->n)
 		qsort(r->v, r->n, sizeof *r->v, cmp_region);
@@ -47,7 +47,7 @@ void tpo_regions_finish(tpo_regions *r)
 	r->sorted = 1;
 }
 
-long tpo_regions_find(const tpo_regions *r, uint64_t page)
+long tpo_region_list_find(const tpo_region_list *r, uint64_t page)
 {
 	size_t lo = 0, hi = r->n;
 	while (lo < hi) {

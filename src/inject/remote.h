@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <sys/user.h>
 #include <glib.h>
-#include "tracer/ops.h"
+#include "ops.h"
 
 #define TPO_SCRATCH_SIZE (64 * 1024)
 /* The last bytes of the scratch page are data the injected calls read and write. */

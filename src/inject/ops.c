@@ -5,7 +5,7 @@
  * registers the tracer puts back, so it can run in any thread at any stop. A batch may instead
  * end in a tail that puts those registers back itself and stops in the thread's own stub, which
  * then jumps back to the program: no register write is needed at that stop. */
-#include "tracer/ops.h"
+#include "ops.h"
 
 #include <string.h>
 #include <sys/syscall.h>

@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 #include "pagemap.h"
-#include "regions.h"
+#include "region_list.h"
 
 typedef enum tpo_policy {
 	TPO_POLICY_LRU,       /* the paper's tape: LRU, every miss fetched ahead of need */
@@ -42,7 +42,7 @@ typedef struct tpo_sim_env {
 	uint64_t capacity;        /* local memory in pages (>= 1) */
 	tpo_farmem_model model;
 	tpo_pagemap *map;         /* id <-> page number; readahead/leap look up neighbours */
-	const tpo_regions *regions; /* readahead's VMA bounds (NULL: one region) */
+	const tpo_region_list *regions; /* readahead's VMA bounds (NULL: one region) */
 	/* Instead of regions, for regions that change while the program runs (the runtime's): the
 	 * bounds [start, end) in page numbers of the region holding page; 0 if none holds it. */
 	int (*region_of)(void *ctx, uint64_t page, uint64_t *start, uint64_t *end);

@@ -1,7 +1,7 @@
-/* regions.h — the tracer's model of one address space: every mapping with the protection the
+/* region_table.h — the tracer's model of one address space: every mapping with the protection the
  * program asked for, and which pages the tracer traces (protects and records). */
-#ifndef TPO_REGIONS_H
-#define TPO_REGIONS_H
+#ifndef TPO_REGION_TABLE_H
+#define TPO_REGION_TABLE_H
 
 #include <stdint.h>
 #include <stdbool.h>

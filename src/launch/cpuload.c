@@ -2,7 +2,7 @@
  * time in /proc/stat and of the tasks queued on each (/proc/PID/task/TID/stat): 3po-run pins the tracer and the program there, so that a CPU busy with other
  * work does not multiply the cost of every ptrace stop. */
 #define _GNU_SOURCE
-#include "tracer/cpuload.h"
+#include "cpuload.h"
 
 #include <dirent.h>
 #include <fcntl.h>

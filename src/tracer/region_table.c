@@ -1,6 +1,6 @@
-/* regions.c — the address-space model: a sorted array of non-overlapping mappings, split and
- * merged as the program maps, unmaps, protects and moves memory. */
-#include "tracer/regions.h"
+/* region_table.c — the tracer's address-space model: a sorted array of non-overlapping
+ * mappings, split and merged as the program maps, unmaps, protects and moves memory. */
+#include "region_table.h"
 
 #include <string.h>
 #include <sys/mman.h>

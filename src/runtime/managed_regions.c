@@ -1,7 +1,7 @@
-/* regions.c — the runtime's managed regions: lookup by address and by memfd page, and the
+/* managed_regions.c — the runtime's managed regions: lookup by address and by memfd page, and the
  * changes the program's munmap, mremap and madvise make to them. */
 #define _GNU_SOURCE
-#include "runtime/rt.h"
+#include "rt.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
