@@ -57,19 +57,20 @@ for pol in demand readahead leap; do
   done
 done
 # lazy(WHAT, RUNTIME OPTIONS...): fork_cost with a 32 MiB region, mostly far at the fork: no copy
-# for a child that exits or execs at once (peak RSS under 16 MiB), a full one for a child that
-# touches it (32 MiB or more); every child succeeds
+# for a child that exits or execs at once, even after failed execs (peak RSS under 16 MiB), a full
+# one for a child that touches it or forks a grandchild that does (32 MiB or more); every child
+# succeeds
 lazy() {
   local what=$1 mode out peak
   shift
-  for mode in exit exec touch; do
+  for mode in exit exec execp touch nest; do
     out=$(run "$@" -- "$tb/rtf_fork_cost" 32 $mode 2>&1)
     peak=$(sed -n 's/.*child peak rss \([0-9]*\) MiB, child ok$/\1/p' <<<"$out")
     if [ -z "$peak" ]; then
       say "$what, child $mode: '$out'"
-    elif [ $mode = touch ] && [ "$peak" -lt 32 ]; then
-      say "$what, child touch: peak RSS $peak MiB, its copy cannot be complete"
-    elif [ $mode != touch ] && [ "$peak" -ge 16 ]; then
+    elif [ $mode = touch -o $mode = nest ] && [ "$peak" -lt 32 ]; then
+      say "$what, child $mode: peak RSS $peak MiB, its copy cannot be complete"
+    elif [ $mode != touch -a $mode != nest ] && [ "$peak" -ge 16 ]; then
       say "$what, child $mode: peak RSS $peak MiB, it was given a copy"
     fi
   done
