@@ -6,7 +6,9 @@
  * dup2, sigprocmask, ... with every pointer outside it; execve whose path and strings are outside
  * it) go through; a successful execve, or exit, ends the wait without a copy. Anything else —
  * another call, a touch of the sealed memory (SIGSEGV), any other signal, or anything but an
- * execve or exit once WINDOW_MS have passed — makes the copy first, of the memory as it was at the fork (nothing could
+ * execve or exit once the child is late (it ran CPU_MS of CPU time, or slept BLOCKED_MS in a call
+ * let through, or WALL_MS passed) — makes the copy first, of the memory as it was at the fork
+ * (nothing could
  * change it: the parent waits, its other threads' writes wait on the held pager), and the child
  * then goes on as if nothing happened (the call runs again, the touch is made again). */
 #define _GNU_SOURCE
@@ -21,13 +23,20 @@
 #include <sys/syscall.h>
 #include <sys/user.h>
 #include <sys/wait.h>
+#include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "runtime/fork_copy.h"
 #include "tracer/remote.h"
 
-#define WINDOW_MS 20 /* longest the parent waits for its child to show whether it needs a copy */
+/* How long the parent waits for its child to show whether it needs a copy: the child's CPU time
+ * (a loaded machine may not run it for a while), time asleep in a call let through (a write to a
+ * full pipe its parent would read), and a bound on the whole. */
+#define CPU_MS 20
+#define BLOCKED_MS 2
+#define WALL_MS 1000
 #define MAX_STR (128 * 1024)
 #define MAX_VEC 65536
 
@@ -37,7 +46,8 @@ enum { PASS, EXEC, ENDS, NEED };
 typedef struct win {
 	rt_fork_child *c;
 	int pid;
-	bool late;   /* WINDOW_MS passed: copy at the next stop unless it is an execve or exit */
+	bool late;   /* copy at the next stop unless it is an execve or exit */
+	clockid_t cpu; /* the child's CPU-time clock */
 	bool gone;
 	int status;
 } win;
@@ -123,18 +133,52 @@ static int judge(const win *w, long nr, const uint64_t *a)
 	}
 }
 
-/* The child's next stop, or 0 if none came before the deadline (0: no deadline). */
-static int next_stop(win *w, int *status, uint64_t deadline)
+static uint64_t ns(clockid_t clock)
+{
+	struct timespec ts;
+	if (clock_gettime(clock, &ts) < 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Whether the child sleeps (in a system call: the stops we wait for are 't'). */
+static bool asleep(int pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof path, "/proc/%d/stat", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	const char *p = strrchr(buf, ')'); /* the name may hold anything */
+	return p && p[1] == ' ' && (p[2] == 'S' || p[2] == 'D');
+}
+
+/* The child's next stop (1), or 0 when it is late (only if !w->late), or -1. */
+static int next_stop(win *w, int *status, uint64_t cpu0, uint64_t wall0)
 {
 	long nap = 10000; /* ns */
+	uint64_t slept_since = 0;
 	for (;;) {
-		int got = waitpid(w->pid, status, __WALL | (deadline ? WNOHANG : 0));
+		int got = waitpid(w->pid, status, __WALL | (w->late ? 0 : WNOHANG));
 		if (got == w->pid)
 			return 1;
 		if (got < 0 && errno != EINTR)
 			return -1;
 		if (got == 0) {
-			if (rt_now_ns() >= deadline)
+			uint64_t now = rt_now_ns();
+			bool sleeping = asleep(w->pid);
+			if (!sleeping)
+				slept_since = 0;
+			else if (!slept_since)
+				slept_since = now;
+			uint64_t cpu = ns(w->cpu); /* 0 if it just died: its wait status comes next */
+			if ((cpu && cpu - cpu0 >= CPU_MS * 1000000ull) || now - wall0 >= WALL_MS * 1000000ull ||
+			    (slept_since && now - slept_since >= BLOCKED_MS * 1000000ull))
 				return 0;
 			struct timespec ts = {0, nap};
 			nanosleep(&ts, NULL);
@@ -174,18 +218,19 @@ static bool copy_at_signal(win *w, int sig)
 /* Lets the sealed child run until it shows its need; returns with it running (or gone). */
 static bool watch(win *w)
 {
-	uint64_t deadline = rt_now_ns() + WINDOW_MS * 1000000ull;
+	if (clock_getcpuclockid(w->pid, &w->cpu) != 0)
+		w->cpu = CLOCK_MONOTONIC; /* no such clock: wall time then */
+	uint64_t cpu0 = ns(w->cpu), wall0 = rt_now_ns();
 	if (ptrace(PTRACE_SYSCALL, w->pid, 0, 0) < 0)
 		return false;
 	for (;;) {
 		int status = 0;
-		int got = next_stop(w, &status, w->late ? 0 : deadline);
+		int got = next_stop(w, &status, cpu0, wall0);
 		if (got < 0)
 			return false;
 		if (got == 0) {
 			w->late = true;
-			if (ptrace(PTRACE_INTERRUPT, w->pid, 0, 0) < 0)
-				return false;
+			ptrace(PTRACE_INTERRUPT, w->pid, 0, 0); /* if it just died, its wait status comes next */
 			continue;
 		}
 		if (WIFEXITED(status) || WIFSIGNALED(status)) {
@@ -203,8 +248,6 @@ static bool watch(win *w)
 			if (ptrace(PTRACE_GET_SYSCALL_INFO, w->pid, sizeof si, &si) <= 0)
 				return false;
 			if (si.op == PTRACE_SYSCALL_INFO_EXIT) { /* a call let through (or a failed execve) */
-				if (w->late)
-					return rt_fork_child_copy(w->c) && ptrace(PTRACE_CONT, w->pid, 0, 0) == 0;
 				if (ptrace(PTRACE_SYSCALL, w->pid, 0, 0) < 0)
 					return false;
 				continue;
