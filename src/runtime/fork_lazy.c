@@ -285,7 +285,7 @@ bool rt_fork_give(rt *r, int child, int first_sig, uint64_t scratch, GQueue *def
 	win w = {.c = c, .pid = child};
 	bool ok = held && rt_fork_child_ok(c);
 	if (ok && first_sig) /* it stopped for a signal first: copy at once, then deliver it */
-		ok = rt_fork_child_copy(c) && ptrace(PTRACE_CONT, child, 0, first_sig) == 0;
+		ok = rt_fork_child_seal(c) && rt_fork_child_copy(c) && ptrace(PTRACE_CONT, child, 0, first_sig) == 0;
 	else if (ok)
 		ok = rt_fork_child_seal(c) && watch(&w);
 	rt_fork_unhold(r, frozen);
