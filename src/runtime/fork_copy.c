@@ -1,12 +1,14 @@
 /* fork_copy.c — a child forked from the managed program gets its own copy of the managed memory.
  * The child inherits the managed regions as MAP_SHARED views of our memfd (without their
  * userfaultfd registration), so it would share them with its parent and could fill holes of the
- * memfd. While the pager is held still (rt->lock, every far read collected), each of the child's
- * views is replaced, by calls injected in the child, with a fresh private anonymous mapping that
- * holds the pages as of the fork: resident pages read from the memfd, far pages read from the
- * far store, never-stored pages left as the kernel's zeros (not written, so not allocated).
+ * memfd. While the pager is held still (rt_fork_hold: rt->lock, every far read collected), the
+ * views are listed and sealed (made PROT_NONE in the child, and any fd of ours it inherited
+ * closed); when the child needs them (fork_lazy.c decides when), each view is replaced, by calls
+ * injected in the child, with a fresh private anonymous mapping that holds the pages as of the
+ * fork: resident pages read from the memfd, far pages read from the far store, never-stored pages
+ * left as the kernel's zeros (not written, so not allocated), protections as they were.
  * Other threads of the parent may run meanwhile: its writable resident pages are write-protected
- * for the copy, so that their writes wait (their faults reach the pager, which waits for the
+ * while it is held, so that their writes wait (their faults reach the pager, which waits for the
  * lock) and the child gets the memory of one instant, as fork gives it. */
 #define _GNU_SOURCE
 #include "fork_copy.h"
@@ -30,7 +32,12 @@
 #define CHUNK_PAGES 256 /* pages read from the memfd at a time */
 #define FAR_WINDOW 64   /* far reads kept in flight */
 
-typedef struct fc {
+typedef struct seg_t {
+	uint64_t start, end;
+	int prot;
+} seg_t;
+
+struct rt_fork_child {
 	rt *r;
 	int pid, mem;
 	uint64_t scratch;
@@ -43,8 +50,17 @@ typedef struct fc {
 	uint8_t *page; /* one page read from the far store */
 	/* the segment being filled: far pages land at tmp + (key - key0) pages */
 	uint64_t tmp, key0;
+	GArray *segs; /* seg_t: the child's views of managed regions, with their protections */
 	GError *err;
-} fc;
+};
+typedef struct rt_fork_child fc;
+
+static void fail(fc *c, const char *what, uint64_t addr, int e)
+{
+	if (!c->err)
+		c->err = g_error_new(TPO_RT_ERROR, 0, "giving forked process %d its copy of %#" PRIx64 ": %s: %s",
+		                     c->pid, addr, what, g_strerror(e));
+}
 
 /* Runs ops in the child; *ret gets the last call's result. */
 static bool call(fc *c, tpo_ops *ops, uint64_t *ret)
@@ -59,6 +75,8 @@ static bool call(fc *c, tpo_ops *ops, uint64_t *ret)
 	if (st.gone) {
 		c->gone = true;
 		c->gone_status = st.exit_status;
+	} else if (!ok) {
+		fail(c, "running calls in it", 0, errno);
 	}
 	return ok && !st.gone;
 }
@@ -71,13 +89,6 @@ static bool call1(fc *c, long nr, int nargs, const uint64_t *a, uint64_t *ret)
 	bool ok = call(c, &ops, ret);
 	tpo_ops_free(&ops);
 	return ok;
-}
-
-static void fail(fc *c, const char *what, uint64_t addr, int e)
-{
-	if (!c->err)
-		c->err = g_error_new(TPO_RT_ERROR, 0, "giving forked process %d its copy of %#" PRIx64 ": %s: %s",
-		                     c->pid, addr, what, g_strerror(e));
 }
 
 static bool all_zero(const uint8_t *p)
@@ -215,7 +226,7 @@ static int parse_prot(const char *perms)
 
 /* Every mapping of the child that lies in a managed region, one segment per VMA (the program may
  * have changed protections of parts, or kept parts from the child with MADV_DONTFORK). */
-static bool copy_regions(fc *c)
+static bool list_views(fc *c)
 {
 	char path[64];
 	snprintf(path, sizeof path, "/proc/%d/maps", c->pid);
@@ -224,11 +235,6 @@ static bool copy_regions(fc *c)
 		fail(c, "reading its maps", 0, errno);
 		return false;
 	}
-	typedef struct seg_t {
-		uint64_t start, end;
-		int prot;
-	} seg_t;
-	GArray *segs = g_array_new(FALSE, FALSE, sizeof(seg_t));
 	char line[512];
 	while (fgets(line, sizeof line, f)) {
 		uint64_t s, e;
@@ -236,22 +242,36 @@ static bool copy_regions(fc *c)
 		/* only shared views: a private mapping there is the child's own already */
 		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s", &s, &e, perms) != 3 || perms[3] != 's')
 			continue;
-		seg_t seg = {s, e, parse_prot(perms)};
-		g_array_append_val(segs, seg);
-	}
-	fclose(f);
-	bool ok = true;
-	for (guint k = 0; ok && k < segs->len; k++) {
-		seg_t *seg = &g_array_index(segs, seg_t, k);
-		for (guint j = 0; ok && j < c->r->regions->len; j++) {
+		for (guint j = 0; j < c->r->regions->len; j++) {
 			rt_region *g = &g_array_index(c->r->regions, rt_region, j);
-			uint64_t a = MAX(seg->start, g->start), b = MIN(seg->end, g->end);
-			if (a < b)
-				ok = copy_segment(c, g, a, b, seg->prot);
+			seg_t seg = {MAX(s, g->start), MIN(e, g->end), parse_prot(perms)};
+			if (seg.start < seg.end)
+				g_array_append_val(c->segs, seg);
 		}
 	}
-	g_array_free(segs, TRUE);
+	fclose(f);
+	return true;
+}
+
+bool rt_fork_child_copy(rt_fork_child *c)
+{
+	bool ok = true;
+	for (guint k = 0; ok && k < c->segs->len; k++) {
+		seg_t *seg = &g_array_index(c->segs, seg_t, k);
+		rt_region *g = rt_region_find(c->r, seg->start);
+		ok = g && copy_segment(c, g, seg->start, seg->end, seg->prot);
+	}
 	return ok;
+}
+
+bool rt_fork_child_touches(const rt_fork_child *c, uint64_t addr, uint64_t len)
+{
+	for (guint k = 0; k < c->segs->len; k++) {
+		const seg_t *seg = &g_array_index(c->segs, seg_t, k);
+		if (addr < seg->end && addr + len > seg->start)
+			return true;
+	}
+	return addr + len < addr; /* wraps: not a range the kernel would accept anyway */
 }
 
 /* Closes the child's copies of our memfd and userfaultfd (inherited if it forked while one was
@@ -321,18 +341,8 @@ static bool freeze(rt *r, bool on)
 	return true;
 }
 
-bool rt_fork_copy(rt *r, int child, uint64_t scratch, GQueue *deferred, bool others_run, bool *gone,
-                  int *gone_status, GError **err)
+bool rt_fork_hold(rt *r, bool others_run, bool *frozen)
 {
-	fc c = {.r = r, .pid = child, .scratch = scratch, .deferred = deferred};
-	*gone = false;
-	c.mem = tpo_remote_open_mem(child);
-	if (c.mem < 0) {
-		g_set_error(err, TPO_RT_ERROR, 0, "cannot open the memory of forked process %d: %s", child, g_strerror(errno));
-		return false;
-	}
-	c.buf = g_malloc(CHUNK_PAGES * RT_PAGE);
-	c.page = g_malloc(RT_PAGE);
 	pthread_mutex_lock(&r->lock);
 	/* the pager is between two pieces of work; let every far read it started land first, so
 	 * that each page is either local (in the memfd) or far (in the store), never on its way */
@@ -341,30 +351,95 @@ bool rt_fork_copy(rt *r, int child, uint64_t scratch, GQueue *deferred, bool oth
 			break;
 	if (!r->failed)
 		rt_run_flush(r); /* pages gathered for one UFFDIO_COPY: in the memfd from then on */
-	bool frozen = others_run && !r->failed && freeze(r, true);
-	bool ok = !r->failed && (frozen || !others_run) && copy_regions(&c) && close_ours(&c);
+	*frozen = others_run && !r->failed && freeze(r, true);
+	return !r->failed && (*frozen || !others_run);
+}
+
+void rt_fork_unhold(rt *r, bool frozen)
+{
 	if (frozen)
 		freeze(r, false);
 	pthread_mutex_unlock(&r->lock);
-	close(c.mem);
-	g_free(c.buf);
-	g_free(c.page);
-	for (int k = 0; k < c.nstashed && !c.gone; k++)
-		syscall(SYS_tgkill, child, child, c.stashed[k]);
-	if (c.gone) {
-		*gone = true;
-		*gone_status = c.gone_status;
-		g_clear_error(&c.err);
+}
+
+rt_fork_child *rt_fork_child_open(rt *r, int child, uint64_t scratch, GQueue *deferred)
+{
+	fc *c = g_new0(fc, 1);
+	c->r = r;
+	c->pid = child;
+	c->scratch = scratch;
+	c->deferred = deferred;
+	c->segs = g_array_new(FALSE, FALSE, sizeof(seg_t));
+	c->buf = g_malloc(CHUNK_PAGES * RT_PAGE);
+	c->page = g_malloc(RT_PAGE);
+	c->mem = tpo_remote_open_mem(child);
+	if (c->mem < 0)
+		fail(c, "opening its memory", 0, errno);
+	else
+		list_views(c);
+	return c;
+}
+
+int rt_fork_child_mem(const rt_fork_child *c)
+{
+	return c->mem;
+}
+
+bool rt_fork_child_ok(const rt_fork_child *c)
+{
+	return !c->err && !c->gone;
+}
+
+bool rt_fork_child_seal(rt_fork_child *c)
+{
+	if (c->err)
 		return false;
+	if (c->segs->len) {
+		tpo_ops ops;
+		tpo_ops_init(&ops);
+		for (guint k = 0; k < c->segs->len; k++) {
+			seg_t *seg = &g_array_index(c->segs, seg_t, k);
+			tpo_ops_protect(&ops, seg->start, seg->end, PROT_NONE);
+		}
+		struct user_regs_struct regs;
+		tpo_remote_status st = {.deferred = c->deferred};
+		bool ok = ptrace(PTRACE_GETREGS, c->pid, 0, &regs) == 0 &&
+		          tpo_remote_run(c->pid, c->mem, c->scratch, TPO_SCRATCH_CODE, &ops, &regs, &regs, NULL, &st);
+		tpo_ops_free(&ops);
+		for (int k = 0; k < st.nstashed && c->nstashed < (int)G_N_ELEMENTS(c->stashed); k++)
+			c->stashed[c->nstashed++] = st.stashed[k];
+		if (st.gone) {
+			c->gone = true;
+			c->gone_status = st.exit_status;
+			return false;
+		}
+		if (!ok || st.prot_errno) {
+			fail(c, "sealing its views", st.prot_addr, st.prot_errno ? st.prot_errno : errno);
+			return false;
+		}
 	}
-	if (!ok) {
-		if (c.err)
-			g_propagate_error(err, c.err);
-		else if (r->failed && r->far_error)
-			g_set_error(err, TPO_RT_ERROR, 0, "%s", r->far_error->message);
-		else
-			g_set_error(err, TPO_RT_ERROR, 0, "cannot give forked process %d its copy of the managed memory", child);
-		return false;
-	}
-	return true;
+	return close_ours(c);
+}
+
+bool rt_fork_child_close(rt_fork_child *c, bool *gone, int *gone_status, GError **err)
+{
+	rt *r = c->r;
+	if (c->mem >= 0)
+		close(c->mem);
+	for (int k = 0; k < c->nstashed && !c->gone; k++)
+		syscall(SYS_tgkill, c->pid, c->pid, c->stashed[k]);
+	bool ok = !c->err && !c->gone;
+	*gone = c->gone;
+	*gone_status = c->gone_status;
+	if (c->gone)
+		g_clear_error(&c->err);
+	else if (c->err)
+		g_propagate_error(err, c->err);
+	else if (!ok && r->failed && r->far_error)
+		g_set_error(err, TPO_RT_ERROR, 0, "%s", r->far_error->message);
+	g_array_free(c->segs, TRUE);
+	g_free(c->buf);
+	g_free(c->page);
+	g_free(c);
+	return ok;
 }

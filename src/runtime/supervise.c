@@ -3,8 +3,8 @@
  * madvise), give it a userfaultfd at its exec, turn each large private anonymous mapping it
  * makes into a view of the runtime's memfd registered with that userfaultfd, keep the regions
  * current through munmap, mremap and madvise, give each child it forks its own copy of that
- * memory (fork_copy.c) before the child runs, and pass everything else (signals, threads, exit
- * status) through untouched. */
+ * memory when the child first needs it (fork_lazy.c), and pass everything else (signals,
+ * threads, exit status) through untouched. */
 #define _GNU_SOURCE
 #include "supervise.h"
 
@@ -25,7 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "fork_copy.h"
+#include "fork_lazy.h"
 #include "launch.h"
 #include "ops.h"
 #include "remote.h"
@@ -327,8 +327,9 @@ static bool await_first_stop(sup *s, sthread *c)
 }
 
 /* A child that does not share the program's address space: it gets its own copy of the managed
- * memory before it runs, and then runs unmanaged (still traced: the seccomp filter it inherited
- * would fail its mmap calls with ENOSYS without a tracer). */
+ * memory when it first needs it (none if it execs or exits first), and runs unmanaged (still
+ * traced: the seccomp filter it inherited would fail its mmap calls with ENOSYS without a
+ * tracer). */
 static void give_copy(sup *s, sthread *c)
 {
 	if (!await_first_stop(s, c))
@@ -343,7 +344,7 @@ static void give_copy(sup *s, sthread *c)
 	while (g_hash_table_iter_next(&it, &k, &v))
 		managed += ((sthread *)v)->managed;
 	/* the forking thread is stopped at its event; any other thread of the program may run */
-	if (!rt_fork_copy(s->r, c->tid, s->scratch, &s->deferred, managed > 1, &gone, &status, &err)) {
+	if (!rt_fork_give(s->r, c->tid, c->held_sig, s->scratch, &s->deferred, managed > 1, &gone, &status, &err)) {
 		if (gone) {
 			g_hash_table_remove(s->threads, GINT_TO_POINTER(c->tid));
 			return;
@@ -353,7 +354,8 @@ static void give_copy(sup *s, sthread *c)
 		fail_and_kill(s, err);
 		return;
 	}
-	release(c);
+	c->held = false; /* running on already */
+	c->held_sig = 0;
 }
 
 /* Whether the new thread or child shares its parent's address space (CLONE_VM). */

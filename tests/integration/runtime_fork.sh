@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # runtime_fork.sh — programs that fork under the runtime: a forked child gets its own copy of the
 # managed memory (its writes and its parent's later writes invisible to each other, protections
-# kept, no fd of the runtime's), under every policy and a tape, with output and exit status as
-# without the runtime; Python's fork, multiprocessing pool, subprocess (vfork) and posix_spawn over
-# a managed array; forks while pages move, ended by SIGTERM (exit 143, nothing on stderr) or by
+# kept, no fd of the runtime's), under every policy and a tape; a child that execs or exits at
+# once gets no copy (its peak RSS, as the kernel counts it, stays far below the region), one that
+# touches its memory does; a child that waits before touching sees the memory of the fork; with
+# output and exit status as without the runtime; Python's fork, multiprocessing pool, subprocess
+# (vfork) and posix_spawn over a managed array; forks while pages move, ended by SIGTERM (exit 143, nothing on stderr) or by
 # SIGKILL of 3po-run (no process left). Exits 77 when the kernel lacks what the runtime needs.
 # usage: runtime_fork.sh BINDIR TESTBINDIR
 set -u
@@ -54,13 +56,44 @@ for pol in demand readahead leap; do
     same "fork_threads $pol at $lm pages" --policy $pol --local-mem $lm -- "$tb/rtf_fork_threads" 512 10
   done
 done
-for prog in fork_private fork_loop; do
+# lazy(WHAT, RUNTIME OPTIONS...): fork_cost with a 32 MiB region, mostly far at the fork: no copy
+# for a child that exits or execs at once, even after failed execs (peak RSS under 16 MiB), a full
+# one for a child that touches it or forks a grandchild that does (32 MiB or more); every child
+# succeeds
+lazy() {
+  local what=$1 mode out peak
+  shift
+  for mode in exit exec execp touch nest; do
+    out=$(run "$@" -- "$tb/rtf_fork_cost" 32 $mode 2>&1)
+    peak=$(sed -n 's/.*child peak rss \([0-9]*\) MiB, child ok$/\1/p' <<<"$out")
+    if [ -z "$peak" ]; then
+      say "$what, child $mode: '$out'"
+    elif [ $mode = touch -o $mode = nest ] && [ "$peak" -lt 32 ]; then
+      say "$what, child $mode: peak RSS $peak MiB, its copy cannot be complete"
+    elif [ $mode != touch -a $mode != nest ] && [ "$peak" -ge 16 ]; then
+      say "$what, child $mode: peak RSS $peak MiB, it was given a copy"
+    fi
+  done
+}
+for pol in demand readahead leap; do
+  lazy "fork_cost $pol" --policy $pol --local-mem 64
+  # the child spins 100 ms without a system call, the parent rewrites every page after the fork
+  same "fork_later $pol" --policy $pol --local-mem 64 -- "$tb/rtf_fork_later" 1024 100
+done
+for prog in fork_private fork_loop fork_later fork_cost; do
   args=(1024); [ $prog = fork_loop ] && args=(1024 8)
+  [ $prog = fork_later ] && args=(1024 100)
+  [ $prog = fork_cost ] && args=(32 exec)
   "$bindir/3po-run" -q --microset 8 -o "$work/$prog.3pt" "$tb/rtf_$prog" "${args[@]}" >/dev/null ||
     say "tracing $prog failed"
   "$bindir/3po-sim" -q "$work/$prog.3pt" --local-mem 200 --policy min --lookahead 50 -o "$work/$prog.tape" >/dev/null ||
     say "3po-sim for $prog failed"
-  same "$prog on a tape" --tape "$work/$prog.tape" --local-mem 258 -- "$tb/rtf_$prog" "${args[@]}"
+  if [ $prog = fork_cost ]; then
+    # (one tape for the three children: the parent's accesses are the same)
+    lazy "fork_cost on a tape" --tape "$work/$prog.tape" --no-check --local-mem 258
+  else
+    same "$prog on a tape" --tape "$work/$prog.tape" --local-mem 258 -- "$tb/rtf_$prog" "${args[@]}"
+  fi
 done
 
 # Python: the example of issue 15, a multiprocessing pool of 2 over a managed array, and
