@@ -2,6 +2,7 @@
  * LRU simulation per size, on random sequences with reuse at many distances. */
 #include "simtest.h"
 #include "mrc.h"
+#include "../unit/check_run.h"
 
 /* Pages drawn so that reuse distances spread over several scales: mostly a small hot set,
  * sometimes a medium set, sometimes anything. */
@@ -87,9 +88,5 @@ int main(void)
 	tcase_add_test(tc, mrc_hand);
 	tcase_add_test(tc, mrc_matches_lru);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tpo_check_run(s);
 }

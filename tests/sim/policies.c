@@ -3,6 +3,7 @@
 #include "prefetcher.h"
 
 #include <tpo/tape.h>
+#include "../unit/check_run.h"
 
 /* Belady's FIFO-anomaly sequence: 1,2,3,4,1,2,5,1,2,3,4,5 (FIFO: 9 faults with 3 frames, 10 with
  * 4). */
@@ -372,9 +373,5 @@ int main(void)
 	tcase_add_test(tc, timing);
 	tcase_add_test(tc, lru_tape_entries);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tpo_check_run(s);
 }

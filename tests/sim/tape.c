@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 #include <tpo/tape.h>
 #include <unistd.h>
+#include "../unit/check_run.h"
 
 static char *tmp_path(const char *name)
 {
@@ -339,9 +340,5 @@ int main(void)
 	tcase_add_test(tc, bad_input);
 	tcase_add_test(tc, replay_own_size);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tpo_check_run(s);
 }

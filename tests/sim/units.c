@@ -8,6 +8,7 @@
 
 #include <inttypes.h>
 #include <string.h>
+#include "../unit/check_run.h"
 
 START_TEST(sizes)
 {
@@ -287,9 +288,5 @@ int main(void)
 	tcase_add_test(tc, bandwidths);
 	tcase_add_test(tc, policies);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tpo_check_run(s);
 }

@@ -12,6 +12,7 @@
 #include <tpo/tape.h>
 #include <tpo/tpo_read.h>
 #include <tpo/trace.h>
+#include "check_run.h"
 
 static char *tmp_path(const char *name)
 {
@@ -341,9 +342,5 @@ int main(void)
 	tcase_add_test(tc, tape_read_back);
 	tcase_add_test(tc, names_and_version);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tpo_check_run(s);
 }

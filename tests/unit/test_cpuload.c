@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cpuload.h"
+#include "check_run.h"
 
 /* Two /proc/stat samples in the kernel's format (user nice system idle iowait irq ...). */
 static const char *stat_a = "cpu  900 0 300 5000 100 0 10 0 0 0\n"
@@ -161,9 +162,5 @@ int main(void)
 	tcase_add_test(tc, runnable_counts_a_busy_task);
 	tcase_add_test(tc, live_choice_is_allowed);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tpo_check_run(s);
 }

@@ -22,6 +22,7 @@
 #include <tpo/far.h>
 
 #include "far_checks.h"
+#include "check_run.h"
 
 typedef struct {
 	pid_t pid;
@@ -368,9 +369,5 @@ static Suite *far_mc_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(far_mc_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tpo_check_run(far_mc_suite());
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "tracer.h"
+#include "check_run.h"
 
 #define PG 4096ull
 #define RW (PROT_READ | PROT_WRITE)
@@ -351,9 +352,5 @@ int main(void)
 	tcase_add_test(tc, encoded_tail_puts_registers_back);
 	tcase_add_test(tc, encoder_splits_long_batches);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tpo_check_run(s);
 }

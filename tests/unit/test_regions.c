@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "region_table.h"
+#include "check_run.h"
 
 #define PG 4096ull
 
@@ -198,9 +199,5 @@ int main(void)
 	tcase_add_test(tc, parse_maps_lines);
 	tcase_add_test(tc, load_own_maps);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tpo_check_run(s);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "tpo/symbols.h"
+#include "check_run.h"
 
 /* Known functions to look up; noinline and used so that they exist with these names. */
 __attribute__((noinline, used)) int tpo_test_marker_one(int x)
@@ -84,9 +85,5 @@ int main(void)
 	tcase_add_test(tc, finds_own_functions);
 	tcase_add_test(tc, unknown_is_null);
 	suite_add_tcase(su, tc);
-	SRunner *sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tpo_check_run(su);
 }

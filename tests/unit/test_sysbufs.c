@@ -17,6 +17,7 @@
 #include "test_sysbufs.h"
 #include "sysbufs.h"
 #include "tracer.h"
+#include "check_run.h"
 
 #define P(x) ((uint64_t)(uintptr_t)(x))
 
@@ -288,9 +289,5 @@ int main(void)
 	tcase_add_test(calls, arrays_and_sets);
 	tcase_add_test(calls, written_after_the_call);
 	suite_add_tcase(s, calls);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tpo_check_run(s);
 }

@@ -13,6 +13,7 @@
 
 #include <tpo/trace.h>
 #include "../../src/trace/trace_codec.h"
+#include "check_run.h"
 
 /* ---- helpers ---- */
 
@@ -992,9 +993,5 @@ static Suite *trace_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(trace_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tpo_check_run(trace_suite());
 }
