@@ -42,3 +42,7 @@ foreach(name fork_private fork_loop fork_threads fork_cost)
 endforeach()
 add_test(NAME rt_fork COMMAND ${RT_IT}/runtime_fork.sh ${RT_BIN} ${CMAKE_BINARY_DIR}/tests-bin)
 set_tests_properties(rt_fork PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300 LABELS runtime)
+# the kernel's cost per page of a pager's operations (scripts/bench/uffd_cost.c) is measured and
+# printed, every floor line with a positive figure (tests/integration/uffd_cost.sh)
+add_test(NAME rt_uffd_cost COMMAND ${RT_IT}/uffd_cost.sh ${RT_BIN})
+set_tests_properties(rt_uffd_cost PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120 LABELS runtime)
