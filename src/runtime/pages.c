@@ -206,7 +206,11 @@ static int cmp_victim(const void *a, const void *b)
 
 void rt_evict_many(rt *r, rt_victim *v, size_t n)
 {
-	qsort(v, n, sizeof *v, cmp_victim);
+	size_t s = 1;
+	while (s < n && cmp_victim(&v[s - 1], &v[s]) < 0)
+		s++;
+	if (s < n) /* the tape's come in address order already */
+		qsort(v, n, sizeof *v, cmp_victim);
 	for (size_t k = 0; k < n && !r->failed;) {
 		size_t m = k + 1;
 		while (m < n && v[m].g == v[k].g && v[m].i == v[m - 1].i + 1)
