@@ -23,16 +23,12 @@ typedef struct tentry {
 	                 * the eviction is stale once that entry is issued */
 } tentry;
 
-typedef struct bypage {
-	uint64_t page;
-	uint32_t k; /* fetch entry */
-} bypage;
-
 typedef struct tape_policy {
 	rt_policy base;
 	tentry *f, *e;          /* fetches, evictions */
 	size_t nf, ne;
-	bypage *idx;            /* fetches sorted by (page, k) */
+	GHashTable *first;      /* page number -> its first fetch entry + 1 */
+	uint32_t *next_same;    /* fetch entry -> the next one of its page (nf: none) */
 	size_t pos;             /* the program's place: fetch entries before it are done */
 	size_t next;            /* next fetch entry to issue */
 	size_t ev;              /* next eviction entry to apply */
@@ -49,44 +45,36 @@ typedef struct tape_policy {
 	uint64_t settle;        /* accesses an eviction waits past its place (the trace's microset) */
 } tape_policy;
 
-static int cmp_bypage(const void *a, const void *b)
-{
-	const bypage *x = a, *y = b;
-	if (x->page != y->page)
-		return x->page < y->page ? -1 : 1;
-	return x->k < y->k ? -1 : x->k > y->k;
-}
-
-/* The first fetch entry >= from for page, or nf. */
+/* The first fetch entry >= from for page, or nf: the page's first entry, then its next ones. */
 static size_t find_fetch(const tape_policy *t, uint64_t page, size_t from)
 {
-	size_t lo = 0, hi = t->nf;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		const bypage *b = &t->idx[mid];
-		if (b->page < page || (b->page == page && b->k < from))
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < t->nf && t->idx[lo].page == page ? t->idx[lo].k : t->nf;
+	size_t k = GPOINTER_TO_SIZE(g_hash_table_lookup(t->first, GSIZE_TO_POINTER(page / RT_PAGE)));
+	k = k ? k - 1 : t->nf;
+	while (k < from)
+		k = t->next_same[k];
+	return k;
 }
 
-/* Sets each eviction's next fetch entry of its page (e->next), walking the tape backwards once
- * (both lists are in access order) with the page's earliest fetch entry seen so far: looking it
- * up by binary search at every eviction, twice, showed in the pager's profile. */
-static void link_evictions(tape_policy *t)
+/* Links the tape, walking it backwards once (fetches and evictions are both in access order):
+ * each fetch entry to its page's next one (next_same), each page to its first (first), and each
+ * eviction to its page's first fetch entry at or after it (e->next). Sorting the fetches by
+ * page at load and looking up two binary searches per eviction showed in the pager's profile. */
+static void link_tape(tape_policy *t)
 {
-	GHashTable *first = g_hash_table_new(g_direct_hash, g_direct_equal); /* page -> entry + 1 */
 	size_t fi = t->nf;
-	for (size_t ei = t->ne; ei-- > 0;) {
-		tentry *e = &t->e[ei];
-		for (; fi > 0 && t->f[fi - 1].index >= e->index; fi--)
-			g_hash_table_insert(first, GSIZE_TO_POINTER(t->f[fi - 1].page / RT_PAGE), GSIZE_TO_POINTER(fi));
-		gsize k = GPOINTER_TO_SIZE(g_hash_table_lookup(first, GSIZE_TO_POINTER(e->page / RT_PAGE)));
+	for (size_t left = t->ne + 1; left-- > 0;) {
+		tentry *e = left ? &t->e[left - 1] : NULL; /* the last round takes the fetches left */
+		for (; fi > 0 && (!e || t->f[fi - 1].index >= e->index); fi--) {
+			gpointer key = GSIZE_TO_POINTER(t->f[fi - 1].page / RT_PAGE);
+			gsize k = GPOINTER_TO_SIZE(g_hash_table_lookup(t->first, key));
+			t->next_same[fi - 1] = k ? (uint32_t)(k - 1) : (uint32_t)t->nf;
+			g_hash_table_insert(t->first, key, GSIZE_TO_POINTER(fi));
+		}
+		if (!e)
+			break;
+		gsize k = GPOINTER_TO_SIZE(g_hash_table_lookup(t->first, GSIZE_TO_POINTER(e->page / RT_PAGE)));
 		e->next = k ? (uint32_t)(k - 1) : (uint32_t)t->nf;
 	}
-	g_hash_table_destroy(first);
 }
 
 static void moved_to(rt *r, tape_policy *t, size_t k)
@@ -364,7 +352,8 @@ static void tp_destroy(rt_policy *p)
 	tape_policy *t = (tape_policy *)p;
 	g_free(t->f);
 	g_free(t->e);
-	g_free(t->idx);
+	g_hash_table_destroy(t->first);
+	g_free(t->next_same);
 	g_array_free(t->issued, TRUE);
 	g_free(t->due);
 	g_free(t->merged);
@@ -398,15 +387,13 @@ rt_policy *rt_policy_tape_new(rt *r, GError **err)
 	t->ne = e->len;
 	t->f = (tentry *)g_array_free(f, FALSE);
 	t->e = (tentry *)g_array_free(e, FALSE);
-	t->idx = g_new(bypage, t->nf ? t->nf : 1);
+	t->first = g_hash_table_new(g_direct_hash, g_direct_equal);
+	t->next_same = g_new(uint32_t, t->nf ? t->nf : 1);
 	t->issued = g_array_new(FALSE, FALSE, sizeof(size_t));
 	t->due = g_new(tentry, EVICT_BATCH);
 	t->merged = g_new(tentry, EVICT_BATCH);
 	t->debug = getenv("TPO_DEBUG") != NULL;
-	for (size_t k = 0; k < t->nf; k++)
-		t->idx[k] = (bypage){t->f[k].page, (uint32_t)k};
-	qsort(t->idx, t->nf, sizeof *t->idx, cmp_bypage);
-	link_evictions(t);
+	link_tape(t);
 	/* The tape's own resident set needs its local_pages; fetching L entries ahead needs L more.
 	 * Evictions are applied once the program reaches them, so L is what local memory leaves
 	 * over the tape's size and the pages of one microset (a tape made for all of local memory
