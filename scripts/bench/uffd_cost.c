@@ -281,8 +281,13 @@ static void fault_round_trip(int nfaults, bool use_poll, double *med, double *p9
 	sh->touched = 0;
 	sh->phase = 1;
 	int answered = 0;
+	double start = now_s();
 	while (answered < nfaults) {
 		struct uffd_msg m;
+		if (now_s() - start > 60) { /* the program should fault within microseconds */
+			errno = ETIMEDOUT;
+			die("waiting for the program's faults");
+		}
 		if (use_poll) {
 			struct pollfd p = {.fd = uffd, .events = POLLIN};
 			poll(&p, 1, 1000);
@@ -299,7 +304,7 @@ static void fault_round_trip(int nfaults, bool use_poll, double *med, double *p9
 			die("UFFDIO_CONTINUE");
 		answered++;
 	}
-	while (sh->touched < nfaults)
+	while (sh->touched < nfaults && now_s() - start < 60)
 		;
 	sh->phase = 0;
 	punch(0, (size_t)nfaults * PG);
