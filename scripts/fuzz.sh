@@ -4,8 +4,8 @@
 # (tests/fuzz/corpus/{trace,tape}/, left untouched). Exits non-zero if either fuzzer finds a
 # crash, a leak, a timeout or runs out of memory; the reproducer is kept in build-fuzz-bin/.
 # Usage: scripts/fuzz.sh [SECONDS]
-# Needs clang (with its libFuzzer runtime), pkg-config and libglib2.0-dev (scripts/setup.sh
-# installs them). Built outside the CMake build, so the gcc -Werror build is not affected.
+# Needs clang (with its libFuzzer runtime) and the project's build dependencies (scripts/setup.sh
+# installs them). Built in build-fuzz-bin/build/, so the gcc -Werror build is not affected.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-60}
@@ -14,25 +14,19 @@ CC=${CC_FUZZ:-clang}
 out=build-fuzz-bin
 mkdir -p "$out"
 
-flags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-       -Iinclude -Isrc -Isrc/lib -Itape)
 command -v "$CC" >/dev/null || { echo "fuzz: $CC not found (apt-get install clang)" >&2; exit 1; }
 rt=$("$CC" -print-file-name="libclang_rt.fuzzer-$(uname -m).a")
 [[ -f $rt ]] || { echo "fuzz: $CC has no libFuzzer runtime (apt-get install libclang-rt-14-dev)" >&2; exit 1; }
-glibflags=$(pkg-config --cflags --libs glib-2.0) || { echo "fuzz: glib-2.0 not found (apt-get install pkg-config libglib2.0-dev)" >&2; exit 1; }
-read -r -a glib <<<"$glibflags"
 
-# The readers and what they link against (not all of src/lib: the rest needs libelf and co.).
-trace_srcs=(src/lib/trace_reader.c src/lib/trace_codec.c src/lib/trace_names.c)
-tape_srcs=(tape/tape_reader.c tape/tape_codec.c tape/tape_common.c "${trace_srcs[@]}")
-
-build() { # NAME SOURCES...
-  local name=$1; shift
-  echo "fuzz: building $out/$name" >&2
-  "$CC" "${flags[@]}" -o "$out/$name" "tests/fuzz/$name.c" "$@" "${glib[@]}" -lm
-}
-build fuzz_trace_reader "${trace_srcs[@]}"
-build fuzz_tape_reader "${tape_srcs[@]}"
+# The targets (tests/fuzz.cmake) link the container, trace and tape libraries, built
+# here with the fuzzer's instrumentation; nothing else of the project is compiled.
+echo "fuzz: building $out/build/bin/fuzz_{trace,tape}_reader" >&2
+cmake -S . -B "$out/build" -DCMAKE_C_COMPILER="$CC" -DTPO_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug \
+  -DCMAKE_C_FLAGS="-O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
+  >"$out/cmake.log" || { cat "$out/cmake.log" >&2; exit 1; }
+cmake --build "$out/build" -j"$(nproc)" --target fuzz_trace_reader fuzz_tape_reader >"$out/build.log" 2>&1 ||
+  { tail -n 40 "$out/build.log" >&2; exit 1; }
+cp "$out/build/bin/fuzz_trace_reader" "$out/build/bin/fuzz_tape_reader" "$out/"
 
 work=$(mktemp -d /tmp/tpo-fuzz.XXXXXX)
 trap 'rm -rf "$work"' EXIT

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}; shift || true
-pkgs=(build-essential cmake pkg-config time libglib2.0-dev libelf-dev libunwind-dev check clang libclang-rt-14-dev gnuplot-nox python3 python3-numpy jq liburing-dev libmemcached-dev memcached)
+pkgs=(build-essential cmake pkg-config time libglib2.0-dev libelf-dev libunwind-dev check clang libclang-rt-14-dev gnuplot-nox python3 python3-numpy jq groff-base liburing-dev libmemcached-dev memcached)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -126,167 +126,194 @@ static int bad_value(GError *e)
 	return rc;
 }
 
-static gboolean parse_count(const char *s, uint64_t *v)
+/* What the command line asks for: the run's configuration and how to report it. */
+typedef struct sim_cli {
+	tpo_simrun_config c;
+	int json;
+	const char *plot, *heatmap, *mrc;
+} sim_cli;
+
+/* Takes one option into cli; returns -1 to go on, or the exit code (0 after --help, 2 for a
+ * bad value). */
+static int parse_option(int opt, char **argv, sim_cli *cli)
 {
-	char *end;
-	if (!*s || *s == '-')
-		return FALSE;
-	guint64 x = g_ascii_strtoull(s, &end, 10);
-	if (*end || end == s)
-		return FALSE;
-	*v = x;
-	return TRUE;
+	tpo_simrun_config *c = &cli->c;
+	GError *e = NULL;
+	switch (opt) {
+	case 'm':
+		if (!tpo_parse_size(optarg, &c->local, &e))
+			return bad_value(e);
+		c->have_local = 1;
+		return -1;
+	case 'p':
+		return tpo_parse_policies(optarg, c->policies, &c->npolicies, &e) ? -1 : bad_value(e);
+	case 'o':
+		c->tape_path = optarg;
+		return -1;
+	case OPT_JSON:
+		cli->json = 1;
+		return -1;
+	case OPT_PLOT:
+		cli->plot = optarg;
+		return -1;
+	case OPT_MRC:
+		if (!tpo_parse_range(optarg, c->mrc, &e))
+			return bad_value(e);
+		c->have_mrc = 1;
+		cli->mrc = optarg;
+		return -1;
+	case OPT_LATENCY:
+		return tpo_parse_duration(optarg, &c->latency_ns, &e) ? -1 : bad_value(e);
+	case OPT_BANDWIDTH:
+		return tpo_parse_bandwidth(optarg, &c->bandwidth_bps, &e) ? -1 : bad_value(e);
+	case OPT_LOOKAHEAD:
+		if (!tpo_parse_count(optarg, 0, 1u << 30, &c->lookahead, NULL))
+			return usage_error("--lookahead wants a page count (0 to 2^30)");
+		return -1;
+	case OPT_COMPUTE:
+		if (!tpo_parse_duration(optarg, &c->compute_ns, &e))
+			return bad_value(e);
+		c->have_compute = 1;
+		return -1;
+	case OPT_OVERHEAD:
+		return tpo_parse_duration(optarg, &c->trace_overhead_ns, &e) ? -1 : bad_value(e);
+	case OPT_CLUSTER: {
+		uint64_t v;
+		if (!tpo_parse_count(optarg, 0, 16, &v, NULL))
+			return usage_error("--page-cluster wants 0 to 16");
+		c->page_cluster = (unsigned)v;
+		return -1;
+	}
+	case OPT_REPLAY:
+		c->replay_path = optarg;
+		return -1;
+	case OPT_HEATMAP:
+		cli->heatmap = optarg;
+		return -1;
+	case 'q':
+		c->progress = 0;
+		return -1;
+	case 'h':
+		fputs(usage_text, stdout);
+		return 0;
+	case ':':
+		fprintf(stderr, "3po-sim: option %s needs a value (try 3po-sim --help)\n",
+			argv[optind - 1]);
+		return 2;
+	default:
+		fprintf(stderr, "3po-sim: unknown option %s (try 3po-sim --help)\n", argv[optind - 1]);
+		return 2;
+	}
 }
 
-int main(int argc, char **argv)
+/* Parses the command line into cli (defaults first); returns -1 to go on, or the exit code. */
+static int parse_args(int argc, char **argv, sim_cli *cli)
 {
-	tpo_simrun_config c = {
+	*cli = (sim_cli){.c = {
 		.latency_ns = 3000,
 		.bandwidth_bps = 25e9,
 		.trace_overhead_ns = 30000, /* 3po-run per fault here: scripts/bench/tracer.sh */
 		.lookahead = 400,
 		.page_cluster = 3,
 		.progress = 1,
-	};
-	tpo_parse_policies("all", c.policies, &c.npolicies, NULL);
-	int json = 0;
-	const char *plot = NULL, *heatmap = NULL, *mrc = NULL;
-	GError *e = NULL;
-	int opt;
+	}};
+	tpo_parse_policies("all", cli->c.policies, &cli->c.npolicies, NULL);
+	int opt, rc;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":m:p:o:qh", options, NULL)) != -1) {
-		switch (opt) {
-		case 'm':
-			if (!tpo_parse_size(optarg, &c.local, &e))
-				return bad_value(e);
-			c.have_local = 1;
-			break;
-		case 'p':
-			if (!tpo_parse_policies(optarg, c.policies, &c.npolicies, &e))
-				return bad_value(e);
-			break;
-		case 'o':
-			c.tape_path = optarg;
-			break;
-		case OPT_JSON:
-			json = 1;
-			break;
-		case OPT_PLOT:
-			plot = optarg;
-			break;
-		case OPT_MRC:
-			if (!tpo_parse_range(optarg, c.mrc, &e))
-				return bad_value(e);
-			c.have_mrc = 1;
-			mrc = optarg;
-			break;
-		case OPT_LATENCY:
-			if (!tpo_parse_duration(optarg, &c.latency_ns, &e))
-				return bad_value(e);
-			break;
-		case OPT_BANDWIDTH:
-			if (!tpo_parse_bandwidth(optarg, &c.bandwidth_bps, &e))
-				return bad_value(e);
-			break;
-		case OPT_LOOKAHEAD:
-			if (!parse_count(optarg, &c.lookahead) || c.lookahead > (1u << 30))
-				return usage_error("--lookahead wants a page count (0 to 2^30)");
-			break;
-		case OPT_COMPUTE:
-			if (!tpo_parse_duration(optarg, &c.compute_ns, &e))
-				return bad_value(e);
-			c.have_compute = 1;
-			break;
-		case OPT_OVERHEAD:
-			if (!tpo_parse_duration(optarg, &c.trace_overhead_ns, &e))
-				return bad_value(e);
-			break;
-		case OPT_CLUSTER: {
-			uint64_t v;
-			if (!parse_count(optarg, &v) || v > 16)
-				return usage_error("--page-cluster wants 0 to 16");
-			c.page_cluster = (unsigned)v;
-			break;
-		}
-		case OPT_REPLAY:
-			c.replay_path = optarg;
-			break;
-		case OPT_HEATMAP:
-			heatmap = optarg;
-			break;
-		case 'q':
-			c.progress = 0;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return 0;
-		case ':':
-			fprintf(stderr, "3po-sim: option %s needs a value (try 3po-sim --help)\n",
-				argv[optind - 1]);
-			return 2;
-		default:
-			fprintf(stderr, "3po-sim: unknown option %s (try 3po-sim --help)\n",
-				argv[optind - 1]);
-			return 2;
-		}
-	}
+	while ((opt = getopt_long(argc, argv, ":m:p:o:qh", options, NULL)) != -1)
+		if ((rc = parse_option(opt, argv, cli)) >= 0)
+			return rc;
 	if (optind >= argc)
 		return usage_error("no trace given");
 	if (optind + 1 < argc)
 		return usage_error("give exactly one trace");
-	c.trace = argv[optind];
-	if (plot && !c.have_mrc) {
-		tpo_parse_range("5%:100%:5%", c.mrc, NULL);
-		c.have_mrc = 1;
+	cli->c.trace = argv[optind];
+	return -1;
+}
+
+/* Checks the options against each other and fills in what they imply; draws --heatmap.
+ * Returns -1 to simulate, or the exit code. */
+static int resolve(sim_cli *cli)
+{
+	tpo_simrun_config *c = &cli->c;
+	if (cli->plot && !c->have_mrc) {
+		tpo_parse_range("5%:100%:5%", c->mrc, NULL);
+		c->have_mrc = 1;
 	}
-	if (heatmap) {
-		if (!tpo_heatmap_png(c.trace, heatmap, 0, 0, &e)) {
-			fprintf(stderr, "3po-sim: %s: %s\n", heatmap, e->message);
+	if (cli->heatmap) {
+		GError *e = NULL;
+		if (!tpo_heatmap_png(c->trace, cli->heatmap, 0, 0, &e)) {
+			fprintf(stderr, "3po-sim: %s: %s\n", cli->heatmap, e->message);
 			g_error_free(e);
 			return 1;
 		}
-		if (!c.have_local && !c.have_mrc && !c.replay_path)
+		if (!c->have_local && !c->have_mrc && !c->replay_path)
 			return 0;
 	}
-	if (!c.have_local && !c.have_mrc && !c.replay_path)
+	if (!c->have_local && !c->have_mrc && !c->replay_path)
 		return usage_error("--local-mem SIZE is required (or --mrc, --plot, --replay, --heatmap)");
-	if (c.tape_path) {
+	if (c->tape_path) {
 		int tape = 0;
-		for (int i = 0; i < c.npolicies; i++)
-			tape |= tpo_policy_is_tape(c.policies[i]);
+		for (int i = 0; i < c->npolicies; i++)
+			tape |= tpo_policy_is_tape(c->policies[i]);
 		if (!tape)
 			return usage_error("-o writes an lru or min tape: add lru or min to --policy");
-		if (!c.have_local)
+		if (!c->have_local)
 			return usage_error("-o needs --local-mem: the tape is made for one size");
 	}
+	return -1;
+}
 
-	tpo_simrun r;
-	if (!tpo_simrun_go(&c, &r, &e)) {
+/* Runs the simulation into r; returns -1 to report it, or the exit code. */
+static int run(const sim_cli *cli, tpo_simrun *r)
+{
+	GError *e = NULL;
+	if (!tpo_simrun_go(&cli->c, r, &e)) {
 		fprintf(stderr, "3po-sim: %s\n", e->message);
 		g_error_free(e);
-		tpo_simrun_clear(&r);
 		return 1;
 	}
-	if (mrc && !r.nsizes) { /* START and END of different kinds, END below START here */
+	if (cli->mrc && !r->nsizes) { /* START and END of different kinds, END below START here */
 		fprintf(stderr, "3po-sim: --mrc %s holds no size for this trace (%" G_GUINT64_FORMAT
-			" pages): START is above END\n", mrc, r.footprint);
-		tpo_simrun_clear(&r);
+			" pages): START is above END\n", cli->mrc, r->footprint);
 		return 2;
 	}
+	return -1;
+}
+
+/* Draws --plot and prints the report (text or JSON); returns the exit code. */
+static int report(const sim_cli *cli, const tpo_simrun *r)
+{
 	int rc = 0;
-	if (plot && !tpo_plot_mrc(&c, &r, plot, &e)) {
-		fprintf(stderr, "3po-sim: %s: %s\n", plot, e->message);
+	GError *e = NULL;
+	if (cli->plot && !tpo_plot_mrc(&cli->c, r, cli->plot, &e)) {
+		fprintf(stderr, "3po-sim: %s: %s\n", cli->plot, e->message);
 		g_clear_error(&e);
 		rc = 1;
 	}
-	if (json)
-		tpo_report_json(stdout, &c, &r);
+	if (cli->json)
+		tpo_report_json(stdout, &cli->c, r);
 	else
-		tpo_report_text(stdout, &c, &r);
+		tpo_report_text(stdout, &cli->c, r);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "3po-sim: writing the report failed\n");
 		rc = 1;
 	}
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	sim_cli cli;
+	int rc = parse_args(argc, argv, &cli);
+	if (rc < 0)
+		rc = resolve(&cli);
+	if (rc >= 0)
+		return rc;
+	tpo_simrun r;
+	rc = run(&cli, &r);
+	if (rc < 0)
+		rc = report(&cli, &r);
 	tpo_simrun_clear(&r);
 	return rc;
 }

@@ -124,58 +124,72 @@ static gboolean close_tape(tpo_simrun *r, emit_ctx *e, GError **err)
 	return ok;
 }
 
-gboolean tpo_simrun_go(const tpo_simrun_config *c, tpo_simrun *r, GError **err)
-{
-	memset(r, 0, sizeof *r);
-	r->tape_policy = -1;
-	double t0 = wall();
+/* One run as it goes: what it decided up front and what it holds between the passes. */
+typedef struct simrun_state {
+	const tpo_simrun_config *c;
+	tpo_simrun *r;
 	tpo_progress prog;
-	tpo_progress_init(&prog, c->progress);
-	if (!c->trace) {
-		g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL, "no trace given");
-		return FALSE;
-	}
-	tpo_input *in = &r->in;
-	if (!tpo_input_open(in, c->trace, err))
-		return FALSE;
+	int want_main;      /* simulate at --local-mem */
+	int hold;           /* keep the id sequence (MIN, or a curve of a policy other than lru/demand) */
+	int prefetchers;    /* readahead or leap among the policies */
+	int scan;           /* a first pass before simulating */
+	double step;        /* share of the progress bar the first pass takes */
+	tpo_sim_env env;
+	emit_ctx ec;        /* the tape being written */
+	feed_ctx fc;        /* what the simulating pass feeds */
+	int slot[TPO_POLICY_COUNT]; /* each policy's simulator in fc.sims, or -1 */
+	int hidden;         /* a demand simulator for the prefetchers' baseline, or -1 */
+	tpo_tape_reader *rr; /* --replay's tape */
+} simrun_state;
 
-	int want_main = c->have_local;
+/* Decides the passes: whether the trace is read once first (footprint, regions and timing
+ * needed before simulating), whether its sequence is held, and which policy writes the tape. */
+static void plan_passes(simrun_state *s)
+{
+	const tpo_simrun_config *c = s->c;
+	s->want_main = c->have_local;
 	int nonlru_curve = 0;
 	for (int i = 0; i < c->npolicies; i++)
 		if (c->policies[i] != TPO_POLICY_LRU && c->policies[i] != TPO_POLICY_DEMAND)
 			nonlru_curve = 1;
-	int hold = (want_main && has(c, TPO_POLICY_MIN)) || (c->have_mrc && nonlru_curve);
-	int prefetchers = has(c, TPO_POLICY_READAHEAD) || has(c, TPO_POLICY_LEAP);
-	int percent = (want_main && c->local.kind == TPO_SIZE_PERCENT) ||
+	s->hold = (s->want_main && has(c, TPO_POLICY_MIN)) || (c->have_mrc && nonlru_curve);
+	s->prefetchers = has(c, TPO_POLICY_READAHEAD) || has(c, TPO_POLICY_LEAP);
+	int percent = (s->want_main && c->local.kind == TPO_SIZE_PERCENT) ||
 		      (c->have_mrc && (c->mrc[0].kind == TPO_SIZE_PERCENT ||
 				       c->mrc[1].kind == TPO_SIZE_PERCENT));
-	int scan = hold || prefetchers || percent || !c->have_compute;
-	if (want_main && c->tape_path)
-		for (int i = 0; i < c->npolicies && r->tape_policy < 0; i++)
+	s->scan = s->hold || s->prefetchers || percent || !c->have_compute;
+	if (s->want_main && c->tape_path)
+		for (int i = 0; i < c->npolicies && s->r->tape_policy < 0; i++)
 			if (tpo_policy_is_tape(c->policies[i]))
-				r->tape_policy = c->policies[i];
-
-	/* Pass 1: footprint, regions, timing (and the held sequence). */
+				s->r->tape_policy = c->policies[i];
 	int online = 0;
 	for (int i = 0; i < c->npolicies; i++)
-		online |= want_main && c->policies[i] != TPO_POLICY_MIN;
+		online |= s->want_main && c->policies[i] != TPO_POLICY_MIN;
 	online |= c->have_mrc && (has(c, TPO_POLICY_LRU) || has(c, TPO_POLICY_DEMAND));
 	online |= c->replay_path != NULL;
-	double step = scan && online && !hold ? 0.5 : 1.0;
-	if (scan) {
-		tpo_progress_step(&prog, "reading the trace", 0, step);
-		if (!tpo_input_pass(in, hold, NULL, NULL, tpo_progress_update, &prog, err))
-			goto fail;
+	s->step = s->scan && online && !s->hold ? 0.5 : 1.0;
+}
+
+/* Pass 1 (if planned): footprint, regions, timing (and the held sequence); then the capacity
+ * and the simulators' environment. */
+static gboolean scan_trace(simrun_state *s, GError **err)
+{
+	const tpo_simrun_config *c = s->c;
+	tpo_simrun *r = s->r;
+	tpo_input *in = &r->in;
+	if (s->scan) {
+		tpo_progress_step(&s->prog, "reading the trace", 0, s->step);
+		if (!tpo_input_pass(in, s->hold, NULL, NULL, tpo_progress_update, &s->prog, err))
+			return FALSE;
 		r->passes++;
 	}
 	r->footprint = tpo_pagemap_count(&in->map);
-	if (scan)
+	if (s->scan)
 		set_model(c, r);
 	else
 		r->model.compute_ns = c->compute_ns; /* the rest once the single pass is done */
-	r->capacity = want_main ? tpo_size_pages(&c->local, r->footprint, in->page_size) : 0;
-
-	tpo_sim_env env = {
+	r->capacity = s->want_main ? tpo_size_pages(&c->local, r->footprint, in->page_size) : 0;
+	s->env = (tpo_sim_env){
 		.capacity = r->capacity,
 		.model = r->model,
 		.map = &in->map,
@@ -184,163 +198,236 @@ gboolean tpo_simrun_go(const tpo_simrun_config *c, tpo_simrun *r, GError **err)
 		.page_cluster = c->page_cluster,
 		.leap_history = 32,
 	};
-	if (!scan) {
-		env.model.latency_ns = c->latency_ns;
-		env.model.xfer_ns = in->page_size * 8.0 / c->bandwidth_bps * 1e9;
-		env.model.lookahead = c->lookahead;
+	if (!s->scan) {
+		s->env.model.latency_ns = c->latency_ns;
+		s->env.model.xfer_ns = in->page_size * 8.0 / c->bandwidth_bps * 1e9;
+		s->env.model.lookahead = c->lookahead;
 	}
-	emit_ctx ec = {0};
-	if (r->tape_policy >= 0 && !open_tape(c, r, &ec, err))
-		goto fail;
+	return TRUE;
+}
 
-	/* Pass 2: every online simulator together. */
-	feed_ctx fc = {0};
-	int slot[TPO_POLICY_COUNT];
-	int hidden = -1;
+/* The online simulators at --local-mem (the tape policy's emitting entries), the hidden demand
+ * baseline of the prefetchers, and the one-pass LRU curve. */
+static void start_simulators(simrun_state *s)
+{
+	const tpo_simrun_config *c = s->c;
+	tpo_simrun *r = s->r;
+	feed_ctx *fc = &s->fc;
 	for (int i = 0; i < TPO_POLICY_COUNT; i++)
-		slot[i] = -1;
-	if (want_main) {
+		s->slot[i] = -1;
+	if (s->want_main) {
 		for (int i = 0; i < c->npolicies; i++) {
 			int p = c->policies[i];
 			if (p == TPO_POLICY_MIN)
 				continue;
-			tpo_sim_env e = env;
+			tpo_sim_env e = s->env;
 			if (p == r->tape_policy) {
 				e.emit = emit_entry;
-				e.emit_ctx = &ec;
+				e.emit_ctx = &s->ec;
 			}
-			slot[p] = fc.nsims;
-			fc.sims[fc.nsims++] = tpo_sim_new(p, &e);
+			s->slot[p] = fc->nsims;
+			fc->sims[fc->nsims++] = tpo_sim_new(p, &e);
 		}
-		if (prefetchers && slot[TPO_POLICY_LRU] < 0 && slot[TPO_POLICY_DEMAND] < 0) {
-			hidden = fc.nsims;
-			fc.sims[fc.nsims++] = tpo_sim_new(TPO_POLICY_DEMAND, &env);
+		if (s->prefetchers && s->slot[TPO_POLICY_LRU] < 0 && s->slot[TPO_POLICY_DEMAND] < 0) {
+			s->hidden = fc->nsims;
+			fc->sims[fc->nsims++] = tpo_sim_new(TPO_POLICY_DEMAND, &s->env);
 		}
 	}
 	if (c->have_mrc)
-		r->sizes = tpo_range_pages(c->mrc, r->footprint, in->page_size, &r->nsizes);
+		r->sizes = tpo_range_pages(c->mrc, r->footprint, r->in.page_size, &r->nsizes);
 	if (c->have_mrc && (has(c, TPO_POLICY_LRU) || has(c, TPO_POLICY_DEMAND))) {
-		fc.mrc = tpo_mrc_new(r->footprint);
-		tpo_mrc_set_sizes(fc.mrc, r->sizes, r->nsizes);
+		fc->mrc = tpo_mrc_new(r->footprint);
+		tpo_mrc_set_sizes(fc->mrc, r->sizes, r->nsizes);
 	}
-	tpo_tape_reader *rr = NULL;
-	if (c->replay_path) {
-		rr = tpo_tape_reader_open(c->replay_path, err);
-		if (!rr)
-			goto fail_sims;
-		const tpo_tape_header *th = tpo_tape_reader_header(rr);
-		r->replay_header = *th;
-		r->replay_header.program = NULL;
-		r->replay_header.argv = NULL;
-		r->replay_header.argc = 0;
-		fc.replay = tpo_replay_new(rr, &in->map, in->shift, th->local_pages);
-		r->have_replay = 1;
+}
+
+/* --replay: opens the tape and follows it along the simulating pass. */
+static gboolean start_replay(simrun_state *s, GError **err)
+{
+	tpo_simrun *r = s->r;
+	if (!s->c->replay_path)
+		return TRUE;
+	s->rr = tpo_tape_reader_open(s->c->replay_path, err);
+	if (!s->rr)
+		return FALSE;
+	const tpo_tape_header *th = tpo_tape_reader_header(s->rr);
+	r->replay_header = *th;
+	r->replay_header.program = NULL;
+	r->replay_header.argv = NULL;
+	r->replay_header.argc = 0;
+	s->fc.replay = tpo_replay_new(s->rr, &r->in.map, r->in.shift, th->local_pages);
+	r->have_replay = 1;
+	return TRUE;
+}
+
+/* Pass 2: every online simulator, the LRU curve and the replay together. */
+static gboolean simulate(simrun_state *s, GError **err)
+{
+	tpo_simrun *r = s->r;
+	tpo_input *in = &r->in;
+	if (!s->fc.nsims && !s->fc.mrc && !s->fc.replay)
+		return TRUE;
+	tpo_progress_step(&s->prog, "simulating", 1 - s->step, s->step);
+	if (!tpo_input_pass(in, 0, feed_all, &s->fc, tpo_progress_update, &s->prog, err))
+		return FALSE;
+	r->passes += in->held ? 0 : 1;
+	if (!s->scan) {
+		r->footprint = tpo_pagemap_count(&in->map);
+		set_model(s->c, r);
 	}
-	if (fc.nsims || fc.mrc || fc.replay) {
-		tpo_progress_step(&prog, "simulating", 1 - step, step);
-		if (!tpo_input_pass(in, 0, feed_all, &fc, tpo_progress_update, &prog, err))
-			goto fail_sims;
-		r->passes += in->held ? 0 : 1;
-		if (!scan) {
-			r->footprint = tpo_pagemap_count(&in->map);
-			set_model(c, r);
-		}
-	}
+	return TRUE;
+}
+
+/* The online simulators' numbers (the prefetchers' demand-paging baseline from the hidden
+ * simulator, or from lru or demand); frees the simulators. */
+static void collect_simulators(simrun_state *s)
+{
+	tpo_simrun *r = s->r;
+	feed_ctx *fc = &s->fc;
 	for (int p = 0; p < TPO_POLICY_COUNT; p++) {
-		if (slot[p] < 0)
+		if (s->slot[p] < 0)
 			continue;
-		tpo_sim_finish(fc.sims[slot[p]], &r->st[p]);
+		tpo_sim_finish(fc->sims[s->slot[p]], &r->st[p]);
 		r->have[p] = 1;
 	}
-	if (hidden >= 0) {
+	if (s->hidden >= 0) {
 		tpo_sim_stats hs;
-		tpo_sim_finish(fc.sims[hidden], &hs);
+		tpo_sim_finish(fc->sims[s->hidden], &hs);
 		r->st[TPO_POLICY_READAHEAD].demand_paging_misses = hs.misses;
 		r->st[TPO_POLICY_LEAP].demand_paging_misses = hs.misses;
 	} else {
-		int base = slot[TPO_POLICY_LRU] >= 0 ? TPO_POLICY_LRU : TPO_POLICY_DEMAND;
+		int base = s->slot[TPO_POLICY_LRU] >= 0 ? TPO_POLICY_LRU : TPO_POLICY_DEMAND;
 		r->st[TPO_POLICY_READAHEAD].demand_paging_misses = r->st[base].demand_paging_misses;
 		r->st[TPO_POLICY_LEAP].demand_paging_misses = r->st[base].demand_paging_misses;
 	}
-	for (int i = 0; i < fc.nsims; i++)
-		tpo_sim_free(fc.sims[i]);
-	fc.nsims = 0;
-	if (fc.replay) {
-		gboolean ok = tpo_replay_finish(fc.replay, &r->replay, err);
-		fc.replay = NULL;
-		r->replay_matches = r->replay_header.accesses == in->accesses &&
-				    r->replay_header.seq_hash == in->hash;
-		tpo_tape_reader_close(rr);
-		rr = NULL;
-		if (!ok)
-			goto fail_sims;
-	}
+	for (int i = 0; i < fc->nsims; i++)
+		tpo_sim_free(fc->sims[i]);
+	fc->nsims = 0;
+}
 
-	/* MIN on the held sequence. */
-	if (want_main && has(c, TPO_POLICY_MIN)) {
-		tpo_sim_env e = env;
-		if (r->tape_policy == TPO_POLICY_MIN) {
-			e.emit = emit_entry;
-			e.emit_ctx = &ec;
-		}
-		if (!tpo_min_run(&e, in->seq, in->nseq, r->footprint, &r->st[TPO_POLICY_MIN])) {
-			g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_FAILED,
-				    "min: the trace has too many accesses (at most 2^32 - 2)");
-			goto fail_sims;
-		}
-		r->have[TPO_POLICY_MIN] = 1;
-	}
-	if (!close_tape(r, &ec, err))
-		goto fail_sims;
+/* The replay's numbers, and whether the tape was made from this trace. */
+static gboolean finish_replay(simrun_state *s, GError **err)
+{
+	tpo_simrun *r = s->r;
+	if (!s->fc.replay)
+		return TRUE;
+	gboolean ok = tpo_replay_finish(s->fc.replay, &r->replay, err);
+	s->fc.replay = NULL;
+	r->replay_matches = r->replay_header.accesses == r->in.accesses &&
+			    r->replay_header.seq_hash == r->in.hash;
+	tpo_tape_reader_close(s->rr);
+	s->rr = NULL;
+	return ok;
+}
 
-	/* Miss-ratio curves. */
-	if (c->have_mrc) {
-		double t1 = tpo_cpu_seconds();
-		size_t total = 0, done = 0;
-		for (int i = 0; i < c->npolicies; i++)
-			total += fc.mrc && (c->policies[i] == TPO_POLICY_LRU ||
-					    c->policies[i] == TPO_POLICY_DEMAND) ? 0 : r->nsizes;
-		for (int i = 0; i < c->npolicies; i++) {
-			int p = c->policies[i];
-			r->mrc[p] = g_new0(uint64_t, r->nsizes);
-			for (size_t k = 0; k < r->nsizes; k++) {
-				if (fc.mrc && (p == TPO_POLICY_LRU || p == TPO_POLICY_DEMAND)) {
-					r->mrc[p][k] = tpo_mrc_misses(fc.mrc, r->sizes[k]);
-					continue;
-				}
-				tpo_sim_env e = env;
-				e.capacity = r->sizes[k];
-				tpo_sim_stats s;
-				tpo_progress_step(&prog, "miss-ratio curves",
-						  (double)done / (double)MAX(total, (size_t)1), 0);
-				tpo_sim_run(p, &e, in->seq, in->nseq, r->footprint, &s);
-				r->mrc[p][k] = tpo_policy_is_tape(p) ? s.fetches : s.misses;
-				done++;
-			}
-		}
-		r->mrc_seconds = tpo_cpu_seconds() - t1 + (fc.mrc ? tpo_mrc_cpu_seconds(fc.mrc) : 0);
+/* MIN on the held sequence (writing the tape if MIN is the tape's policy). */
+static gboolean run_min(simrun_state *s, GError **err)
+{
+	tpo_simrun *r = s->r;
+	if (!s->want_main || !has(s->c, TPO_POLICY_MIN))
+		return TRUE;
+	tpo_sim_env e = s->env;
+	if (r->tape_policy == TPO_POLICY_MIN) {
+		e.emit = emit_entry;
+		e.emit_ctx = &s->ec;
 	}
-	tpo_mrc_free(fc.mrc);
-	tpo_progress_done(&prog);
-	r->wall_seconds = wall() - t0;
+	if (!tpo_min_run(&e, r->in.seq, r->in.nseq, r->footprint, &r->st[TPO_POLICY_MIN])) {
+		g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+			    "min: the trace has too many accesses (at most 2^32 - 2)");
+		return FALSE;
+	}
+	r->have[TPO_POLICY_MIN] = 1;
 	return TRUE;
+}
 
-fail_sims:
-	for (int i = 0; i < fc.nsims; i++)
-		tpo_sim_free(fc.sims[i]);
-	tpo_mrc_free(fc.mrc);
-	if (fc.replay) {
+/* Miss-ratio curves: lru and demand from the one-pass curve, the others a run per size on the
+ * held sequence. */
+static void miss_ratio_curves(simrun_state *s)
+{
+	const tpo_simrun_config *c = s->c;
+	tpo_simrun *r = s->r;
+	tpo_mrc *one_pass = s->fc.mrc;
+	if (!c->have_mrc)
+		return;
+	double t1 = tpo_cpu_seconds();
+	size_t total = 0, done = 0;
+	for (int i = 0; i < c->npolicies; i++)
+		total += one_pass && (c->policies[i] == TPO_POLICY_LRU ||
+				      c->policies[i] == TPO_POLICY_DEMAND) ? 0 : r->nsizes;
+	for (int i = 0; i < c->npolicies; i++) {
+		int p = c->policies[i];
+		r->mrc[p] = g_new0(uint64_t, r->nsizes);
+		for (size_t k = 0; k < r->nsizes; k++) {
+			if (one_pass && (p == TPO_POLICY_LRU || p == TPO_POLICY_DEMAND)) {
+				r->mrc[p][k] = tpo_mrc_misses(one_pass, r->sizes[k]);
+				continue;
+			}
+			tpo_sim_env e = s->env;
+			e.capacity = r->sizes[k];
+			tpo_sim_stats st;
+			tpo_progress_step(&s->prog, "miss-ratio curves",
+					  (double)done / (double)MAX(total, (size_t)1), 0);
+			tpo_sim_run(p, &e, r->in.seq, r->in.nseq, r->footprint, &st);
+			r->mrc[p][k] = tpo_policy_is_tape(p) ? st.fetches : st.misses;
+			done++;
+		}
+	}
+	r->mrc_seconds = tpo_cpu_seconds() - t1 + (one_pass ? tpo_mrc_cpu_seconds(one_pass) : 0);
+}
+
+/* After a failure: frees what the run still holds and abandons the tape. */
+static void abandon_run(simrun_state *s)
+{
+	for (int i = 0; i < s->fc.nsims; i++)
+		tpo_sim_free(s->fc.sims[i]);
+	s->fc.nsims = 0;
+	if (s->fc.replay) {
 		tpo_replay_stats dummy;
-		tpo_replay_finish(fc.replay, &dummy, NULL);
+		tpo_replay_finish(s->fc.replay, &dummy, NULL);
+		s->fc.replay = NULL;
 	}
-	tpo_tape_reader_close(rr);
-	if (ec.w) {
-		tpo_tape_writer_abandon(ec.w);
-		g_clear_error(&ec.err);
+	tpo_tape_reader_close(s->rr);
+	s->rr = NULL;
+	if (s->ec.w) {
+		tpo_tape_writer_abandon(s->ec.w);
+		s->ec.w = NULL;
+		g_clear_error(&s->ec.err);
 	}
-fail:
-	tpo_progress_done(&prog);
-	return FALSE;
+}
+
+gboolean tpo_simrun_go(const tpo_simrun_config *c, tpo_simrun *r, GError **err)
+{
+	memset(r, 0, sizeof *r);
+	r->tape_policy = -1;
+	double t0 = wall();
+	simrun_state s = {.c = c, .r = r, .hidden = -1};
+	tpo_progress_init(&s.prog, c->progress);
+	if (!c->trace) {
+		g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL, "no trace given");
+		return FALSE;
+	}
+	if (!tpo_input_open(&r->in, c->trace, err))
+		return FALSE;
+	plan_passes(&s);
+	gboolean ok = scan_trace(&s, err) &&
+		      (r->tape_policy < 0 || open_tape(c, r, &s.ec, err));
+	if (ok) {
+		start_simulators(&s);
+		ok = start_replay(&s, err) && simulate(&s, err);
+	}
+	if (ok) {
+		collect_simulators(&s);
+		ok = finish_replay(&s, err) && run_min(&s, err) && close_tape(r, &s.ec, err);
+	}
+	if (ok)
+		miss_ratio_curves(&s);
+	else
+		abandon_run(&s);
+	tpo_mrc_free(s.fc.mrc);
+	tpo_progress_done(&s.prog);
+	if (ok)
+		r->wall_seconds = wall() - t0;
+	return ok;
 }
 
 void tpo_simrun_clear(tpo_simrun *r)

@@ -45,7 +45,7 @@ gboolean tpo_input_open(tpo_input *in, const char *path, GError **err)
 	}
 	in->shift = (unsigned)__builtin_ctz(in->page_size);
 	tpo_pagemap_init(&in->map);
-	tpo_regions_init(&in->regions);
+	tpo_region_list_init(&in->regions);
 	reset_stats(in);
 	return TRUE;
 }
@@ -58,7 +58,7 @@ void tpo_input_from_pages(tpo_input *in, const uint64_t *pages, size_t n, uint32
 	in->page_size = page_size ? page_size : 4096;
 	in->shift = (unsigned)__builtin_ctz(in->page_size);
 	tpo_pagemap_init(&in->map);
-	tpo_regions_init(&in->regions);
+	tpo_region_list_init(&in->regions);
 	reset_stats(in);
 	in->seq = g_new(uint32_t, n ? n : 1);
 	in->seqcap = n ? n : 1;
@@ -71,8 +71,8 @@ void tpo_input_from_pages(tpo_input *in, const uint64_t *pages, size_t n, uint32
 		hi = MAX(hi, pn);
 	}
 	if (n)
-		tpo_regions_add(&in->regions, lo, hi + 1);
-	tpo_regions_finish(&in->regions);
+		tpo_region_list_add(&in->regions, lo, hi + 1);
+	tpo_region_list_finish(&in->regions);
 	in->nseq = in->accesses = n;
 	in->first_ns = 0;
 	in->last_ns = in->max_ns = n ? n - 1 : 0;
@@ -91,7 +91,7 @@ void tpo_input_clear(tpo_input *in)
 	g_free(in->seq);
 	g_free(in->warning);
 	tpo_pagemap_clear(&in->map);
-	tpo_regions_clear(&in->regions);
+	tpo_region_list_clear(&in->regions);
 	memset(in, 0, sizeof *in);
 }
 
@@ -160,7 +160,7 @@ gboolean tpo_input_pass(tpo_input *in, int hold, tpo_batch_fn fn, void *ctx,
 				nb = 0;
 			}
 		} else if (ev.type == TPO_EV_REGION_MAP && first_pass) {
-			tpo_regions_add(&in->regions, ev.map.start >> shift,
+			tpo_region_list_add(&in->regions, ev.map.start >> shift,
 					(ev.map.start + ev.map.length + in->page_size - 1) >> shift);
 		}
 		if (progress && !(++events & 0xfffff))
@@ -192,7 +192,7 @@ gboolean tpo_input_pass(tpo_input *in, int hold, tpo_batch_fn fn, void *ctx,
 			in->footer_duration_ns = f->duration_ns;
 		}
 		if (first_pass)
-			tpo_regions_finish(&in->regions);
+			tpo_region_list_finish(&in->regions);
 		if (hold)
 			in->held = 1;
 		in->passes++;

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "pagemap.h"
-#include "regions.h"
+#include "region_list.h"
 
 /* ids: the next accesses as dense ids; pages: their page numbers, or NULL (held sequences). */
 typedef void (*tpo_batch_fn)(void *ctx, const uint32_t *ids, const uint64_t *pages, size_t n);
@@ -26,7 +26,7 @@ typedef struct tpo_input {
 	unsigned shift;
 	/* Gathered by each pass. */
 	tpo_pagemap map;
-	tpo_regions regions;
+	tpo_region_list regions;
 	uint64_t accesses;
 	uint64_t hash;           /* tpo_tape_hash of the page addresses */
 	uint64_t first_ns, last_ns, max_ns;

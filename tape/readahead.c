@@ -23,7 +23,7 @@ typedef struct ra_state {
 
 typedef struct readahead {
 	tpo_prefetcher base;
-	const tpo_regions *regions;
+	const tpo_region_list *regions;
 	int (*region_of)(void *ctx, uint64_t page, uint64_t *start, uint64_t *end);
 	void *region_ctx;
 	GHashTable *st; /* region's first page -> ra_state (UINT64_MAX: pages outside every region) */
@@ -63,7 +63,7 @@ static ra_state *state_of(readahead *r, uint64_t page, uint64_t *vstart, uint64_
 			*vend = UINT64_MAX;
 		}
 	} else if (r->regions) {
-		long i = tpo_regions_find(r->regions, page);
+		long i = tpo_region_list_find(r->regions, page);
 		if (i >= 0) {
 			*vstart = r->regions->v[i].start;
 			*vend = r->regions->v[i].end;

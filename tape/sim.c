@@ -1,4 +1,4 @@
-/* sim.c — policy names and the dispatch of tpo_sim to the simulators; the tape clock. */
+/* sim.c — policy names (and lists of them), the dispatch of tpo_sim to the simulators; the tape clock. */
 #include "sim_internal.h"
 
 #include <glib.h>
@@ -24,6 +24,36 @@ int tpo_policy_parse(const char *name)
 		if (!strcmp(name, policy_names[i]))
 			return i;
 	return -1;
+}
+
+gboolean tpo_parse_policies(const char *s, int *list, int *n, GError **err)
+{
+	*n = 0;
+	if (!strcmp(s, "all")) {
+		for (int i = 0; i < TPO_POLICY_COUNT; i++)
+			list[(*n)++] = i;
+		return TRUE;
+	}
+	gchar **parts = g_strsplit(s, ",", -1);
+	gboolean ok = TRUE;
+	int seen[TPO_POLICY_COUNT] = {0};
+	for (int i = 0; ok && parts[i]; i++) {
+		int p = tpo_policy_parse(g_strstrip(parts[i]));
+		if (p < 0) {
+			g_set_error(err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+				    "unknown policy '%s' (lru, min, demand, readahead, leap, all)", parts[i]);
+			ok = FALSE;
+		} else if (!seen[p]) {
+			seen[p] = 1;
+			list[(*n)++] = p;
+		}
+	}
+	g_strfreev(parts);
+	if (ok && !*n) {
+		g_set_error(err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "empty policy list");
+		ok = FALSE;
+	}
+	return ok;
 }
 
 double tpo_cpu_seconds(void)

@@ -1,80 +1,49 @@
-/* tape_codec.h — byte-level helpers of the tape format: little-endian fields, LEB128 varints,
- * zigzag, CRC-32 (IEEE 802.3, as zlib's crc32), and the fixed layout constants. */
+/* tape_codec.h — what the tape writer and readers share beyond the container
+ * (src/container/container.h: file prefix, chunk framing, CRC-32C, varints, little-endian
+ * fields): the tape's magic, versions, chunk types and limits, the header's fields
+ * (tape_header.c), and the thin reader of the legacy versions 1 and 2 (tape_legacy.c), which
+ * framed the same payloads their own way. The layout is docs/tape-format.md. */
 #ifndef TPO_TAPE_CODEC_H
 #define TPO_TAPE_CODEC_H
 
-#include <stdint.h>
-#include <stddef.h>
-#include <string.h>
+#include <tpo/tape.h>
 
-#define TPO_TAPE_MAGIC "3POTAPE"  /* 8 bytes with the NUL */
-#define TPO_TAPE_FIXED_HEADER 96   /* bytes before the strings */
-#define TPO_TAPE_FIXED_HEADER_V1 92 /* ... in a version 1 tape (no microset) */
-#define TPO_TAPE_CHUNK_MAGIC 0x4b435054u /* "TPCK" */
-#define TPO_TAPE_END_MAGIC 0x444e5054u   /* "TPND" */
-#define TPO_TAPE_CHUNK_HEADER 16
-#define TPO_TAPE_END_SIZE 32
-#define TPO_TAPE_CHUNK_TARGET (64u << 10)  /* a chunk is written once its payload reaches this */
-#define TPO_TAPE_CHUNK_MAX (64u << 20)     /* readers reject larger payloads */
+#include "container.h"
+
+#define TPO_TAPE_MAGIC "3POTAPE"          /* 8 bytes with the NUL */
+#define TPO_TAPE_CHUNK_ENTRIES 'E'        /* container chunk types */
+#define TPO_TAPE_CHUNK_END 'F'
+#define TPO_TAPE_END_LEN 24u              /* end chunk payload: entries, fetches, evictions */
+#define TPO_TAPE_CHUNK_TARGET (64u << 10) /* a chunk is written once its payload reaches this */
+#define TPO_TAPE_CHUNK_MAX (64u << 20)    /* readers reject larger payloads */
 #define TPO_TAPE_MAX_HEADER (16u << 20)
+#define TPO_TAPE_MAX_STRING (1u << 20)    /* program, arguments (as in a trace) */
 
-uint32_t tpo_tape_crc32(uint32_t crc, const void *buf, size_t len);
+/* ---- the header's fields (tape_header.c), the same in every version from the policy on ---- */
 
-static inline void tpo_tape_put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-static inline void tpo_tape_put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-static inline uint32_t tpo_tape_get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-static inline uint64_t tpo_tape_get64(const uint8_t *p)
-{
-	return (uint64_t)tpo_tape_get32(p) | (uint64_t)tpo_tape_get32(p + 4) << 32;
-}
+/* Appends the fields and strings of h (a version 3 header body). */
+void tpo_tape_put_fields(GByteArray *b, const tpo_tape_header *h);
+/* Reads them into h (version 1 has no microset); FALSE with c->why on a malformed header. */
+gboolean tpo_tape_parse_fields(tpo_container_cursor *c, tpo_tape_header *h, gboolean has_microset);
 
-/* Writes v as LEB128 (at most 10 bytes); returns bytes written. */
-static inline size_t tpo_tape_put_varint(uint8_t *p, uint64_t v)
-{
-	size_t n = 0;
-	while (v >= 0x80) {
-		p[n++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	p[n++] = (uint8_t)v;
-	return n;
-}
+/* ---- legacy versions 1 and 2 (tape_legacy.c): IEEE CRC-32, "TPCK" chunks, "TPND" end ---- */
 
-/* Reads a LEB128 value from [*p, end); returns 0 on overrun or overlong encoding. */
-static inline int tpo_tape_get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
-{
-	uint64_t r = 0;
-	unsigned shift = 0;
-	const uint8_t *q = *p;
-	while (q < end) {
-		uint8_t b = *q++;
-		if (shift == 63 && b > 1)
-			return 0;
-		r |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80)) {
-			*p = q;
-			*v = r;
-			return 1;
-		}
-		shift += 7;
-		if (shift > 63)
-			return 0;
-	}
-	return 0;
-}
+/* A chunk's entries, or the end record's totals, as the reader gets them from either framing. */
+typedef struct tpo_tape_span {
+	gboolean end;            /* the end record/chunk: totals below */
+	const uint8_t *payload;  /* entries, inside the container reader's buffer */
+	uint32_t len, count;
+	size_t total;            /* bytes to consume after it */
+	uint64_t entries, fetches, evictions;
+} tpo_tape_span;
 
-static inline uint64_t tpo_tape_zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
-static inline int64_t tpo_tape_unzigzag(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
+/* Whether the file's first bytes (n of them) are a legacy tape's. */
+gboolean tpo_tape_is_legacy(const uint8_t *b, size_t n);
+/* Reads a legacy header into h and consumes it. */
+gboolean tpo_tape_legacy_header(tpo_container_reader *io, const char *path, tpo_tape_header *h,
+				GError **err);
+/* Reads the next legacy chunk or end record at io's offset into s: 1, or -1 (*err set); 0 when
+ * the file ends there (the caller reports it). Does not consume. */
+int tpo_tape_legacy_next(tpo_container_reader *io, const char *path, tpo_tape_span *s, GError **err);
 
 #endif

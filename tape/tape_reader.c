@@ -1,20 +1,20 @@
 /* tape_reader.c — reads a .tape: checks the header, then streams entries chunk by chunk,
- * verifying each chunk's CRC and the end record's totals. */
-#include <tpo/tape.h>
+ * each chunk checked whole (length, CRC) before its entries are decoded, and the end chunk's
+ * totals against the entries read. Version 3 is framed by the container (container.h); the
+ * legacy versions 1 and 2 by tape_legacy.c. The entry payload is the same in all three. */
 #include "tape_codec.h"
 
 #include <errno.h>
-#include <stdio.h>
-#include <string.h>
+#include <fcntl.h>
 
 struct tpo_tape_reader {
-	FILE *f;
+	tpo_container_reader io;
 	char *path;
 	tpo_tape_header h;
+	gboolean legacy;     /* version 1 or 2 */
 	unsigned shift;
-	uint64_t offset;     /* file offset of the next unread chunk */
-	uint8_t *payload;
-	size_t cap;
+	uint64_t offset;     /* file offset after the current chunk */
+	size_t consumed;     /* bytes of the current chunk still to consume */
 	const uint8_t *p, *end;
 	uint32_t left;       /* entries left in the current chunk */
 	uint64_t prev_index, prev_page;
@@ -29,200 +29,141 @@ struct tpo_tape_reader {
 		return -1;                                                                      \
 	} while (0)
 
-static int read_exact(FILE *f, void *buf, size_t len)
+static gboolean parse_header(void *ctx, uint32_t version, tpo_container_cursor *c)
 {
-	return fread(buf, 1, len, f) == len;
+	tpo_tape_header *h = ctx;
+	h->version = version;
+	return tpo_tape_parse_fields(c, h, TRUE);
 }
 
-static gboolean parse_header(tpo_tape_reader *r, GError **err)
+static const tpo_container_format tape_format = {
+	.magic = TPO_TAPE_MAGIC,
+	.oldest = 1, /* for the message: versions 1 and 2 never get here (tape_legacy.c reads them) */
+	.version = TPO_TAPE_VERSION,
+	.max_header = TPO_TAPE_MAX_HEADER,
+	.parse_header = parse_header,
+};
+
+static gboolean open_header(tpo_tape_reader *r, GError **err)
 {
-	uint8_t f[TPO_TAPE_FIXED_HEADER_V1];
-	size_t got = fread(f, 1, sizeof f, r->f);
-	if (got < 8 || memcmp(f, TPO_TAPE_MAGIC, 8)) {
-		g_set_error(err, TPO_TAPE_ERROR, TPO_TAPE_ERROR_FORMAT, "%s: not a 3PO tape", r->path);
+	ssize_t n = tpo_container_fill(&r->io, TPO_FILE_PREFIX_LEN, err);
+	if (n < 0)
+		return FALSE;
+	r->legacy = tpo_tape_is_legacy(tpo_container_data(&r->io), (size_t)n);
+	if (r->legacy)
+		return tpo_tape_legacy_header(&r->io, r->path, &r->h, err);
+	if (!tpo_container_read_header(&r->io, &tape_format, &r->h, err)) {
+		g_prefix_error(err, "%s: ", r->path);
 		return FALSE;
 	}
-	if (got < sizeof f) {
-		g_set_error(err, TPO_TAPE_ERROR, TPO_TAPE_ERROR_TRUNCATED,
-			    "%s: header truncated at byte %zu", r->path, got);
-		return FALSE;
-	}
-	/* The CRC is checked before the version is believed: a damaged version field is damage
-	 * (the header's CRC says so), not a version from another build. */
-	uint32_t version = tpo_tape_get32(f + 8), hsize = tpo_tape_get32(f + 12);
-	if (hsize < TPO_TAPE_FIXED_HEADER_V1 + 8 || hsize > TPO_TAPE_MAX_HEADER) {
-		g_set_error(err, TPO_TAPE_ERROR, TPO_TAPE_ERROR_FORMAT, "%s: bad header size %u",
-			    r->path, hsize);
-		return FALSE;
-	}
-	uint8_t *b = g_malloc(hsize);
-	memcpy(b, f, sizeof f);
-	got = fread(b + sizeof f, 1, hsize - sizeof f, r->f);
-	if (got != hsize - sizeof f) {
-		g_free(b);
-		g_set_error(err, TPO_TAPE_ERROR, TPO_TAPE_ERROR_TRUNCATED,
-			    "%s: header truncated at byte %zu (its size is %u)", r->path,
-			    sizeof f + got, hsize);
-		return FALSE;
-	}
-	if (tpo_tape_crc32(0, b, hsize - 4) != tpo_tape_get32(b + hsize - 4)) {
-		g_free(b);
-		g_set_error(err, TPO_TAPE_ERROR, TPO_TAPE_ERROR_CRC,
-			    "%s: header CRC mismatch (bytes 0 to %u)", r->path, hsize);
-		return FALSE;
-	}
-	size_t fixed = version == 1 ? TPO_TAPE_FIXED_HEADER_V1 : TPO_TAPE_FIXED_HEADER;
-	if (version != TPO_TAPE_VERSION && version != 1) {
-		g_free(b);
-		g_set_error(err, TPO_TAPE_ERROR, TPO_TAPE_ERROR_FORMAT,
-			    "%s: tape version %u, this build reads versions 1 to %u", r->path,
-			    version, TPO_TAPE_VERSION);
-		return FALSE;
-	}
-	if (hsize < fixed + 8) {
-		g_free(b);
-		g_set_error(err, TPO_TAPE_ERROR, TPO_TAPE_ERROR_FORMAT, "%s: bad header size %u",
-			    r->path, hsize);
-		return FALSE;
-	}
-	tpo_tape_header *h = &r->h;
-	h->version = version;
-	h->policy = tpo_tape_get32(b + 16);
-	h->flags = tpo_tape_get32(b + 20);
-	h->page_size = tpo_tape_get32(b + 24);
-	h->trace_pid = (int32_t)tpo_tape_get32(b + 28);
-	h->local_pages = tpo_tape_get64(b + 32);
-	h->lookahead = tpo_tape_get64(b + 40);
-	h->accesses = tpo_tape_get64(b + 48);
-	h->seq_hash = tpo_tape_get64(b + 56);
-	h->fetches = tpo_tape_get64(b + 64);
-	h->evictions = tpo_tape_get64(b + 72);
-	h->trace_start_time_ns = tpo_tape_get64(b + 80);
-	h->argc = tpo_tape_get32(b + 88);
-	h->microset = version == 1 ? 0 : tpo_tape_get32(b + 92);
-	const uint8_t *p = b + fixed, *end = b + hsize - 4;
-	gboolean ok = h->argc < hsize && h->page_size && !(h->page_size & (h->page_size - 1));
-	if (ok)
-		h->argv = g_new0(char *, h->argc + 1);
-	for (uint32_t i = 0; ok && i <= h->argc; i++) {
-		if (end - p < 4) {
-			ok = FALSE;
-			break;
-		}
-		uint32_t len = tpo_tape_get32(p);
-		p += 4;
-		if ((size_t)(end - p) < len) {
-			ok = FALSE;
-			break;
-		}
-		char *s = g_strndup((const char *)p, len);
-		p += len;
-		if (i == 0)
-			h->program = s;
-		else
-			h->argv[i - 1] = s;
-	}
-	if (ok && p != end)
-		ok = FALSE;
-	if (ok && h->policy != TPO_TAPE_POLICY_LRU && h->policy != TPO_TAPE_POLICY_MIN)
-		ok = FALSE;
-	g_free(b);
-	if (!ok) {
-		g_set_error(err, TPO_TAPE_ERROR, TPO_TAPE_ERROR_FORMAT,
-			    "%s: malformed header (bytes 0 to %u)", r->path, hsize);
-		return FALSE;
-	}
-	r->shift = (unsigned)__builtin_ctz(h->page_size);
-	r->offset = hsize;
 	return TRUE;
 }
 
 tpo_tape_reader *tpo_tape_reader_open(const char *path, GError **err)
 {
-	FILE *f = fopen(path, "rbe");
-	if (!f) {
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
 		g_set_error(err, TPO_TAPE_ERROR, TPO_TAPE_ERROR_IO, "%s: %s", path, g_strerror(errno));
 		return NULL;
 	}
 	tpo_tape_reader *r = g_new0(tpo_tape_reader, 1);
-	r->f = f;
+	tpo_container_reader_init(&r->io, fd, TPO_TAPE_ERROR, "tape");
 	r->path = g_strdup(path);
-	if (!parse_header(r, err)) {
+	if (!open_header(r, err)) {
 		tpo_tape_reader_close(r);
 		return NULL;
 	}
+	r->shift = (unsigned)__builtin_ctz(r->h.page_size);
+	r->offset = r->io.off;
 	return r;
 }
 
 const tpo_tape_header *tpo_tape_reader_header(const tpo_tape_reader *r) { return &r->h; }
 uint64_t tpo_tape_reader_offset(const tpo_tape_reader *r) { return r->offset; }
 
-/* Reads the next chunk (or the end record): 1 chunk, 0 end, -1 error. */
+/* The next version 3 chunk: entries, or the end chunk (nothing may follow it). */
+static int next_span(tpo_tape_reader *r, tpo_tape_span *s, GError **err)
+{
+	tpo_container_chunk ch;
+	int k = tpo_container_read_chunk_header(&r->io, TPO_TAPE_CHUNK_MAX, &ch, err);
+	if (k <= 0)
+		return k;
+	gboolean end = ch.type == TPO_TAPE_CHUNK_END;
+	if ((ch.type != TPO_TAPE_CHUNK_ENTRIES && !end) || (end && (ch.count || ch.len < TPO_TAPE_END_LEN)) ||
+	    (!end && (ch.count == 0 || ch.count > ch.len))) {
+		g_set_error(err, TPO_TAPE_ERROR, TPO_TAPE_ERROR_FORMAT,
+			    "bad chunk header at offset %" G_GUINT64_FORMAT, ch.off);
+		return -1;
+	}
+	if (!tpo_container_read_payload(&r->io, &ch, err))
+		return -1;
+	*s = (tpo_tape_span){ .end = end, .payload = ch.payload, .len = ch.len, .count = ch.count,
+			      .total = ch.total };
+	if (end) {
+		s->entries = tpo_get_le64(ch.payload);
+		s->fetches = tpo_get_le64(ch.payload + 8);
+		s->evictions = tpo_get_le64(ch.payload + 16);
+		s->payload = NULL; /* the fill below may move the buffer */
+		ssize_t n = tpo_container_fill(&r->io, ch.total + 1, err);
+		if (n < 0)
+			return -1;
+		if ((size_t)n > ch.total) {
+			g_set_error(err, TPO_TAPE_ERROR, TPO_TAPE_ERROR_FORMAT,
+				    "data after the end chunk at offset %" G_GUINT64_FORMAT, ch.off + ch.total);
+			return -1;
+		}
+	}
+	return 1;
+}
+
+/* The end record's counts against the entries read and the header's totals. */
+static int check_end(tpo_tape_reader *r, const tpo_tape_span *s, GError **err)
+{
+	if (s->entries != r->total || s->fetches != r->fetches || s->evictions != r->evictions)
+		FAIL(r, TPO_TAPE_ERROR_FORMAT,
+		     "%s: end record at byte %" G_GUINT64_FORMAT " counts %" G_GUINT64_FORMAT
+		     " entries, read %" G_GUINT64_FORMAT,
+		     r->path, r->offset, s->entries, r->total);
+	if ((r->h.flags & TPO_TAPE_F_COMPLETE) &&
+	    (r->h.fetches != r->fetches || r->h.evictions != r->evictions))
+		FAIL(r, TPO_TAPE_ERROR_FORMAT,
+		     "%s: header totals disagree with the entries (end record at byte %" G_GUINT64_FORMAT ")",
+		     r->path, r->offset);
+	if (!(r->h.flags & TPO_TAPE_F_COMPLETE))
+		FAIL(r, TPO_TAPE_ERROR_TRUNCATED,
+		     "%s: header never finalised (end record at byte %" G_GUINT64_FORMAT ")", r->path,
+		     r->offset);
+	r->offset += s->total;
+	r->done = 1;
+	return 0;
+}
+
+/* Reads the next chunk (or the end): 1 chunk, 0 end, -1 error. */
 static int next_chunk(tpo_tape_reader *r, GError **err)
 {
-	uint8_t c[TPO_TAPE_CHUNK_HEADER];
-	size_t got = fread(c, 1, 4, r->f);
-	if (got == 0)
+	tpo_container_consume(&r->io, r->consumed);
+	r->consumed = 0;
+	tpo_tape_span s;
+	GError *e = NULL;
+	int k = r->legacy ? tpo_tape_legacy_next(&r->io, r->path, &s, &e) : next_span(r, &s, &e);
+	if (k < 0) {
+		if (!r->legacy)
+			g_prefix_error(&e, "%s: ", r->path);
+		g_propagate_error(err, e);
+		r->done = -1;
+		return -1;
+	}
+	if (k == 0)
 		FAIL(r, TPO_TAPE_ERROR_TRUNCATED,
 		     "%s: tape ends at byte %" G_GUINT64_FORMAT " without its end record%s", r->path,
 		     r->offset, r->h.flags & TPO_TAPE_F_COMPLETE ? "" : " (the writer never finished)");
-	if (got < 4)
-		FAIL(r, TPO_TAPE_ERROR_TRUNCATED, "%s: truncated chunk at byte %" G_GUINT64_FORMAT,
-		     r->path, r->offset);
-	uint32_t magic = tpo_tape_get32(c);
-	if (magic == TPO_TAPE_END_MAGIC) {
-		uint8_t e[TPO_TAPE_END_SIZE];
-		memcpy(e, c, 4);
-		if (!read_exact(r->f, e + 4, sizeof e - 4))
-			FAIL(r, TPO_TAPE_ERROR_TRUNCATED,
-			     "%s: truncated end record at byte %" G_GUINT64_FORMAT, r->path, r->offset);
-		if (tpo_tape_crc32(0, e + 4, 24) != tpo_tape_get32(e + 28))
-			FAIL(r, TPO_TAPE_ERROR_CRC, "%s: end record CRC mismatch at byte %" G_GUINT64_FORMAT,
-			     r->path, r->offset);
-		if (tpo_tape_get64(e + 4) != r->total || tpo_tape_get64(e + 12) != r->fetches ||
-		    tpo_tape_get64(e + 20) != r->evictions)
-			FAIL(r, TPO_TAPE_ERROR_FORMAT,
-			     "%s: end record at byte %" G_GUINT64_FORMAT " counts %" G_GUINT64_FORMAT
-			     " entries, read %" G_GUINT64_FORMAT,
-			     r->path, r->offset, tpo_tape_get64(e + 4), r->total);
-		if ((r->h.flags & TPO_TAPE_F_COMPLETE) &&
-		    (r->h.fetches != r->fetches || r->h.evictions != r->evictions))
-			FAIL(r, TPO_TAPE_ERROR_FORMAT,
-			     "%s: header totals disagree with the entries (end record at byte %"
-			     G_GUINT64_FORMAT ")", r->path, r->offset);
-		if (!(r->h.flags & TPO_TAPE_F_COMPLETE))
-			FAIL(r, TPO_TAPE_ERROR_TRUNCATED,
-			     "%s: header never finalised (end record at byte %" G_GUINT64_FORMAT ")",
-			     r->path, r->offset);
-		r->offset += sizeof e;
-		r->done = 1;
-		return 0;
-	}
-	if (magic != TPO_TAPE_CHUNK_MAGIC)
-		FAIL(r, TPO_TAPE_ERROR_FORMAT, "%s: bad chunk magic at byte %" G_GUINT64_FORMAT, r->path,
-		     r->offset);
-	if (!read_exact(r->f, c + 4, sizeof c - 4))
-		FAIL(r, TPO_TAPE_ERROR_TRUNCATED, "%s: truncated chunk at byte %" G_GUINT64_FORMAT,
-		     r->path, r->offset);
-	uint32_t len = tpo_tape_get32(c + 4), n = tpo_tape_get32(c + 8);
-	if (len > TPO_TAPE_CHUNK_MAX || n == 0 || n > len)
-		FAIL(r, TPO_TAPE_ERROR_FORMAT, "%s: bad chunk header at byte %" G_GUINT64_FORMAT, r->path,
-		     r->offset);
-	if (len > r->cap) {
-		r->cap = len;
-		r->payload = g_realloc(r->payload, len);
-	}
-	if (!read_exact(r->f, r->payload, len))
-		FAIL(r, TPO_TAPE_ERROR_TRUNCATED, "%s: truncated chunk at byte %" G_GUINT64_FORMAT,
-		     r->path, r->offset);
-	uint32_t crc = tpo_tape_crc32(tpo_tape_crc32(0, c + 4, 8), r->payload, len);
-	if (crc != tpo_tape_get32(c + 12))
-		FAIL(r, TPO_TAPE_ERROR_CRC, "%s: chunk CRC mismatch at byte %" G_GUINT64_FORMAT, r->path,
-		     r->offset);
-	r->offset += sizeof c + len;
-	r->p = r->payload;
-	r->end = r->payload + len;
-	r->left = n;
+	if (s.end)
+		return check_end(r, &s, err);
+	r->offset += s.total;
+	r->consumed = s.total;
+	r->p = s.payload;
+	r->end = s.payload + s.len;
+	r->left = s.count;
 	r->prev_index = r->prev_page = 0;
 	return 1;
 }
@@ -242,15 +183,19 @@ int tpo_tape_reader_next(tpo_tape_reader *r, tpo_tape_entry *e, GError **err)
 			return k;
 	}
 	uint64_t a, b;
-	if (!tpo_tape_get_varint(&r->p, r->end, &a) || !tpo_tape_get_varint(&r->p, r->end, &b))
+	const uint8_t *q = tpo_get_varint(r->p, r->end, &a);
+	if (q)
+		q = tpo_get_varint(q, r->end, &b);
+	if (!q)
 		FAIL(r, TPO_TAPE_ERROR_FORMAT, "%s: bad entry in the chunk ending at byte %" G_GUINT64_FORMAT,
 		     r->path, r->offset);
 	uint64_t index = r->prev_index + (a >> 1);
-	uint64_t page = r->prev_page + (uint64_t)tpo_tape_unzigzag(b);
+	uint64_t page = r->prev_page + (uint64_t)tpo_unzigzag64(b);
 	if (index < r->prev_index || (r->total && index < r->last_index) ||
 	    (page << r->shift) >> r->shift != page)
 		FAIL(r, TPO_TAPE_ERROR_FORMAT, "%s: bad entry in the chunk ending at byte %" G_GUINT64_FORMAT,
 		     r->path, r->offset);
+	r->p = q;
 	r->prev_index = r->last_index = index;
 	r->prev_page = page;
 	r->left--;
@@ -269,10 +214,8 @@ void tpo_tape_reader_close(tpo_tape_reader *r)
 {
 	if (!r)
 		return;
-	if (r->f)
-		fclose(r->f);
+	tpo_container_reader_free(&r->io);
 	tpo_tape_header_clear(&r->h);
-	g_free(r->payload);
 	g_free(r->path);
 	g_free(r);
 }

@@ -1,6 +1,6 @@
-/* tape_writer.c — writes a .tape: header, CRC-protected chunks of delta/varint-coded entries,
- * end record, then the final header (totals, hash, COMPLETE flag) over the first one. */
-#include <tpo/tape.h>
+/* tape_writer.c — writes a .tape (version 3) in the container (container.h): the header, chunks
+ * of delta/varint-coded entries, the end chunk, then the final header (totals, hash, COMPLETE
+ * flag) over the first one. */
 #include "tape_codec.h"
 
 #include <errno.h>
@@ -24,58 +24,18 @@ struct tpo_tape_writer {
 static gboolean write_all(int fd, const void *buf, size_t len, off_t at, GError **err,
 			  const char *path)
 {
-	const uint8_t *p = buf;
-	while (len) {
-		ssize_t k = at >= 0 ? pwrite(fd, p, len, at) : write(fd, p, len);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			g_set_error(err, TPO_TAPE_ERROR, TPO_TAPE_ERROR_IO, "%s: write: %s", path,
-				    g_strerror(errno));
-			return FALSE;
-		}
-		p += k;
-		len -= (size_t)k;
-		if (at >= 0)
-			at += k;
-	}
-	return TRUE;
+	int e = tpo_container_write_all(fd, buf, len, at);
+	if (e)
+		g_set_error(err, TPO_TAPE_ERROR, TPO_TAPE_ERROR_IO, "%s: write: %s", path, g_strerror(e));
+	return !e;
 }
 
 static GByteArray *encode_header(const tpo_tape_header *h)
 {
 	GByteArray *b = g_byte_array_new();
-	uint8_t f[TPO_TAPE_FIXED_HEADER] = {0};
-	memcpy(f, TPO_TAPE_MAGIC, 8);
-	tpo_tape_put32(f + 8, TPO_TAPE_VERSION);
-	/* header_size at 12 is filled below */
-	tpo_tape_put32(f + 16, h->policy);
-	tpo_tape_put32(f + 20, h->flags);
-	tpo_tape_put32(f + 24, h->page_size);
-	tpo_tape_put32(f + 28, (uint32_t)h->trace_pid);
-	tpo_tape_put64(f + 32, h->local_pages);
-	tpo_tape_put64(f + 40, h->lookahead);
-	tpo_tape_put64(f + 48, h->accesses);
-	tpo_tape_put64(f + 56, h->seq_hash);
-	tpo_tape_put64(f + 64, h->fetches);
-	tpo_tape_put64(f + 72, h->evictions);
-	tpo_tape_put64(f + 80, h->trace_start_time_ns);
-	tpo_tape_put32(f + 88, h->argc);
-	tpo_tape_put32(f + 92, h->microset);
-	g_byte_array_append(b, f, sizeof f);
-	for (uint32_t i = 0; i <= h->argc; i++) {
-		const char *s = i == 0 ? h->program : h->argv[i - 1];
-		if (!s)
-			s = "";
-		uint8_t l[4];
-		tpo_tape_put32(l, (uint32_t)strlen(s));
-		g_byte_array_append(b, l, 4);
-		g_byte_array_append(b, (const uint8_t *)s, (guint)strlen(s));
-	}
-	uint8_t crc[4] = {0};
-	g_byte_array_append(b, crc, 4);
-	tpo_tape_put32(b->data + 12, b->len);
-	tpo_tape_put32(b->data + b->len - 4, tpo_tape_crc32(0, b->data, b->len - 4));
+	tpo_container_header_begin(b);
+	tpo_tape_put_fields(b, h);
+	tpo_container_header_end(b, TPO_TAPE_MAGIC, TPO_TAPE_VERSION);
 	return b;
 }
 
@@ -108,7 +68,7 @@ tpo_tape_writer *tpo_tape_writer_open(const char *path, const tpo_tape_header *h
 	for (uint32_t i = 0; i < h->argc; i++)
 		w->h.argv[i] = g_strdup(h->argv[i] ? h->argv[i] : "");
 	w->shift = (unsigned)__builtin_ctz(h->page_size);
-	w->buf = g_malloc(TPO_TAPE_CHUNK_HEADER + TPO_TAPE_CHUNK_TARGET + 32);
+	w->buf = g_malloc(TPO_CHUNK_HEADER_LEN + TPO_TAPE_CHUNK_TARGET + 2 * TPO_VARINT_MAX);
 	GByteArray *b = encode_header(&w->h);
 	gboolean ok = write_all(fd, b->data, b->len, -1, err, path);
 	g_byte_array_unref(b);
@@ -123,14 +83,9 @@ static gboolean flush_chunk(tpo_tape_writer *w, GError **err)
 {
 	if (!w->nentries)
 		return TRUE;
-	uint8_t *c = w->buf;
-	tpo_tape_put32(c, TPO_TAPE_CHUNK_MAGIC);
-	tpo_tape_put32(c + 4, (uint32_t)w->len);
-	tpo_tape_put32(c + 8, w->nentries);
-	uint32_t crc = tpo_tape_crc32(0, c + 4, 8);
-	crc = tpo_tape_crc32(crc, c + TPO_TAPE_CHUNK_HEADER, w->len);
-	tpo_tape_put32(c + 12, crc);
-	if (!write_all(w->fd, c, TPO_TAPE_CHUNK_HEADER + w->len, -1, err, w->path)) {
+	tpo_container_put_chunk_header(w->buf, TPO_TAPE_CHUNK_ENTRIES, (uint32_t)w->len, w->nentries,
+				       w->buf + TPO_CHUNK_HEADER_LEN);
+	if (!write_all(w->fd, w->buf, TPO_CHUNK_HEADER_LEN + w->len, -1, err, w->path)) {
 		w->failed = TRUE;
 		return FALSE;
 	}
@@ -154,10 +109,10 @@ gboolean tpo_tape_writer_add(tpo_tape_writer *w, const tpo_tape_entry *e, GError
 		return FALSE;
 	}
 	uint64_t page = e->page >> w->shift;
-	uint8_t *p = w->buf + TPO_TAPE_CHUNK_HEADER + w->len;
-	size_t n = tpo_tape_put_varint(p, (e->index - w->prev_index) << 1 | (uint64_t)e->op);
-	n += tpo_tape_put_varint(p + n, tpo_tape_zigzag((int64_t)(page - w->prev_page)));
-	w->len += n;
+	uint8_t *start = w->buf + TPO_CHUNK_HEADER_LEN + w->len;
+	uint8_t *p = tpo_put_varint(start, (e->index - w->prev_index) << 1 | (uint64_t)e->op);
+	p = tpo_put_varint(p, tpo_zigzag64((int64_t)(page - w->prev_page)));
+	w->len += (size_t)(p - start);
 	w->nentries++;
 	w->prev_index = e->index;
 	w->prev_page = page;
@@ -193,12 +148,12 @@ gboolean tpo_tape_writer_close(tpo_tape_writer *w, uint64_t accesses, uint64_t s
 		ok = flush_chunk(w, err);
 	}
 	if (ok) {
-		uint8_t end[TPO_TAPE_END_SIZE];
-		tpo_tape_put32(end, TPO_TAPE_END_MAGIC);
-		tpo_tape_put64(end + 4, w->total);
-		tpo_tape_put64(end + 12, w->h.fetches);
-		tpo_tape_put64(end + 20, w->h.evictions);
-		tpo_tape_put32(end + 28, tpo_tape_crc32(0, end + 4, 24));
+		uint8_t end[TPO_CHUNK_HEADER_LEN + TPO_TAPE_END_LEN];
+		uint8_t *p = end + TPO_CHUNK_HEADER_LEN;
+		tpo_put_le64(p, w->total);
+		tpo_put_le64(p + 8, w->h.fetches);
+		tpo_put_le64(p + 16, w->h.evictions);
+		tpo_container_put_chunk_header(end, TPO_TAPE_CHUNK_END, TPO_TAPE_END_LEN, 0, p);
 		ok = write_all(w->fd, end, sizeof end, -1, err, w->path);
 	}
 	if (ok) {

@@ -1,7 +1,7 @@
-/* units.c — parsing sizes, ranges, durations, bandwidths and policy lists (see units.h). */
+/* units.c — the one parser of counts, sizes, ranges, durations and bandwidths (see units.h). */
 #include "units.h"
-#include "sim.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +21,80 @@ static gboolean parse_number(const char *s, double *v, const char **rest)
 	if (end == s || !isfinite(*v) || *v < 0)
 		return FALSE;
 	*rest = end;
+	return TRUE;
+}
+
+/* The N decimal digits at S as a number; FALSE if it does not fit in 64 bits. */
+static gboolean digits_u64(const char *s, size_t n, uint64_t *v)
+{
+	uint64_t x = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned d = (unsigned)(s[i] - '0');
+		if (x > (UINT64_MAX - d) / 10)
+			return FALSE;
+		x = x * 10 + d;
+	}
+	*v = x;
+	return TRUE;
+}
+
+gboolean tpo_parse_count(const char *s, uint64_t min, uint64_t max, uint64_t *out, GError **err)
+{
+	size_t n = strspn(s, "0123456789");
+	uint64_t v;
+	if (!n || s[n])
+		return ERR("'%s' is not a whole number", s);
+	if (!digits_u64(s, n, &v) || v < min || v > max)
+		return ERR("'%s' is not a whole number from %" PRIu64 " to %" PRIu64, s, min, max);
+	*out = v;
+	return TRUE;
+}
+
+/* The binary multiple a unit after a number of bytes means: B, K, M, G, T (any case), the
+ * prefixes optionally followed by i, iB or B. Returns the power of two, or -1 if unknown. */
+static int byte_shift(const char *u)
+{
+	static const char units[] = "BKMGT";
+	const char *k = *u ? strchr(units, g_ascii_toupper(*u)) : NULL;
+	if (!k)
+		return -1;
+	const char *t = u + 1;
+	if (k != units && (!g_ascii_strcasecmp(t, "iB") || !strcmp(t, "B") ||
+			   ((*t == 'i' || *t == 'I') && !t[1])))
+		t = "";
+	return *t ? -1 : 10 * (int)(k - units);
+}
+
+gboolean tpo_parse_bytes(const char *s, uint64_t *bytes, GError **err)
+{
+	size_t n = strspn(s, "0123456789");
+	const char *u = s + n;
+	if (n && *u != '.' && *u != 'e' && *u != 'E') { /* whole: exact to the last byte */
+		uint64_t v;
+		int shift = *u ? byte_shift(u) : 0;
+		if (shift < 0)
+			return ERR("size '%s': unknown unit '%s' (B, K, M, G, T)", s, u);
+		if (!digits_u64(s, n, &v) || v > (UINT64_MAX >> shift))
+			return ERR("size '%s' is too large (below 16 EiB)", s);
+		if (!v)
+			return ERR("size '%s' is less than a byte", s);
+		*bytes = v << shift;
+		return TRUE;
+	}
+	double v;
+	if (!parse_number(s, &v, &u))
+		return ERR("bad size '%s' (want bytes, optionally with K, M, G or T)", s);
+	int shift = *u ? byte_shift(u) : 0;
+	if (shift < 0)
+		return ERR("size '%s': unknown unit '%s' (B, K, M, G, T)", s, u);
+	v = ldexp(v, shift);
+	if (v != floor(v))
+		return ERR("size '%s' is not a whole number of bytes", s);
+	if (v < 1)
+		return ERR("size '%s' is less than a byte", s);
+	if (v >= MAX_BYTES)
+		return ERR("size '%s' is too large (below 16 EiB)", s);
+	*bytes = (uint64_t)v;
 	return TRUE;
 }
 
@@ -44,18 +118,10 @@ gboolean tpo_parse_size(const char *s, tpo_size_spec *out, GError **err)
 		*out = (tpo_size_spec){TPO_SIZE_PAGES, v};
 		return TRUE;
 	}
-	static const char units[] = "BKMGT";
-	const char *k = strchr(units, g_ascii_toupper(*u));
-	if (!k)
+	int shift = byte_shift(u);
+	if (shift < 0)
 		return ERR("size '%s': unknown unit '%s'", s, u);
-	double mult = ldexp(1.0, 10 * (int)(k - units));
-	const char *t = u + 1;
-	if (k != units && (!g_ascii_strcasecmp(t, "iB") || !strcmp(t, "B")))
-		t = "";
-	else if (k != units && (*t == 'i' || *t == 'I') && !t[1])
-		t = "";
-	if (*t)
-		return ERR("size '%s': unknown unit '%s'", s, u);
+	double mult = ldexp(1.0, shift);
 	if (v * mult < 1)
 		return ERR("size '%s' is less than a byte", s);
 	if (v * mult > MAX_BYTES)
@@ -139,12 +205,19 @@ uint64_t *tpo_range_pages(const tpo_size_spec spec[3], uint64_t footprint, uint3
 
 gboolean tpo_parse_duration(const char *s, double *ns, GError **err)
 {
+	return tpo_parse_duration_bare(s, 1e3, ns, err);
+}
+
+gboolean tpo_parse_duration_bare(const char *s, double bare_ns, double *ns, GError **err)
+{
 	double v;
 	const char *u;
 	if (!parse_number(s, &v, &u))
 		return ERR("bad duration '%s' (e.g. 3us, 250ns, 1.5ms)", s);
 	double mult;
-	if (!*u || !strcmp(u, "us") || !strcmp(u, "µs"))
+	if (!*u)
+		mult = bare_ns;
+	else if (!strcmp(u, "us") || !strcmp(u, "µs"))
 		mult = 1e3;
 	else if (!strcmp(u, "ns"))
 		mult = 1;
@@ -154,6 +227,8 @@ gboolean tpo_parse_duration(const char *s, double *ns, GError **err)
 		mult = 1e9;
 	else
 		return ERR("duration '%s': unknown unit '%s' (ns, us, ms, s)", s, u);
+	if (!isfinite(v * mult))
+		return ERR("duration '%s' is too long", s);
 	*ns = v * mult;
 	return TRUE;
 }
@@ -179,36 +254,13 @@ gboolean tpo_parse_bandwidth(const char *s, double *bps, GError **err)
 	}
 	if (!*u || !strcmp(u, "bit/s") || !strcmp(u, "bps") || !strcmp(u, "b/s") ||
 	    !strcmp(u, "bit"))
-		*bps = v * mult;
+		v *= mult;
 	else if (!strcmp(u, "B/s") || !strcmp(u, "Bps") || !strcmp(u, "B"))
-		*bps = v * mult * 8;
+		v *= mult * 8;
 	else
 		return ERR("bandwidth '%s': unknown unit '%s' (bit/s, bps, B/s)", s, u);
+	if (!isfinite(v))
+		return ERR("bandwidth '%s' is too high", s);
+	*bps = v;
 	return TRUE;
-}
-
-gboolean tpo_parse_policies(const char *s, int *list, int *n, GError **err)
-{
-	*n = 0;
-	if (!strcmp(s, "all")) {
-		for (int i = 0; i < TPO_POLICY_COUNT; i++)
-			list[(*n)++] = i;
-		return TRUE;
-	}
-	gchar **parts = g_strsplit(s, ",", -1);
-	gboolean ok = TRUE;
-	int seen[TPO_POLICY_COUNT] = {0};
-	for (int i = 0; ok && parts[i]; i++) {
-		int p = tpo_policy_parse(g_strstrip(parts[i]));
-		if (p < 0)
-			ok = ERR("unknown policy '%s' (lru, min, demand, readahead, leap, all)", parts[i]);
-		else if (!seen[p]) {
-			seen[p] = 1;
-			list[(*n)++] = p;
-		}
-	}
-	g_strfreev(parts);
-	if (ok && !*n)
-		ok = ERR("empty policy list");
-	return ok;
 }

@@ -4,7 +4,8 @@
 # replayed on another run of an oblivious and of a data-dependent program.
 foreach(t policies mrc tape units)
   tpo_unit_test(sim_${t} sim/${t}.c)
-  target_link_libraries(sim_${t} PRIVATE tpo_tape)
+  target_link_libraries(sim_${t} PRIVATE tpo_tape tpo_container)
+  target_include_directories(sim_${t} PRIVATE ${PROJECT_SOURCE_DIR}/tape) # the tape's own headers
 endforeach()
 add_test(NAME sim_cli COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/sim/cli.sh $<TARGET_FILE_DIR:3po-sim>)
 add_test(NAME sim_real_trace

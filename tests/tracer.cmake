@@ -47,11 +47,18 @@ add_test(NAME tracer_trace_write COMMAND ${IT}/trace_write.sh ${BIN} ${TB}/hz_fi
 set_tests_properties(tracer_trace_write PROPERTIES SKIP_RETURN_CODE 77)
 
 
-# Check unit tests of the tracer's internals (private headers under src/).
+# Check unit tests of the tracer's internals (its private headers in src/tracer/), of the
+# injection library and of the launcher.
 foreach(t regions microset cpuload)
   tpo_unit_test(test_${t} ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_${t}.c)
-  target_include_directories(test_${t} PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  target_include_directories(test_${t} PRIVATE ${PROJECT_SOURCE_DIR}/src/tracer)
+  target_link_libraries(test_${t} PRIVATE tpo_tracer tpo_inject tpo_launch)
 endforeach()
+# The system-call table (src/tracer/sysbufs.c) against the kernel's types and hand-worked ranges.
+tpo_unit_test(test_sysbufs ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_sysbufs.c
+  ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_sysbufs_uapi.c)
+target_include_directories(test_sysbufs PRIVATE ${PROJECT_SOURCE_DIR}/src/tracer)
+target_link_libraries(test_sysbufs PRIVATE tpo_tracer tpo_inject)
 # Reaching the limit means 65,000 region-table insertions: 15-35 s here, over 100 s under ASan
 # (its memmove), so the sanitizer build leaves this one to the plain build, as it does rt_fft.
 if(NOT TPO_SANITIZE)
@@ -60,3 +67,6 @@ if(NOT TPO_SANITIZE)
 endif()
 add_test(NAME tracer_attach_sigkill COMMAND ${IT}/attach_sigkill.sh ${BIN} ${TB}/hz_long_runner)
 set_tests_properties(tracer_attach_sigkill PROPERTIES TIMEOUT 120)
+add_executable(kill_on_memfd ${CMAKE_CURRENT_SOURCE_DIR}/tools/kill_on_memfd.c)
+set_target_properties(kill_on_memfd PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests-bin)
+add_test(NAME tracer_scratch_share COMMAND ${IT}/scratch_share.sh ${BIN} ${TB})

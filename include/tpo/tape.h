@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <glib.h>
 
-#define TPO_TAPE_VERSION 2u /* version 1 (no microset) is still read */
+#define TPO_TAPE_VERSION 3u /* versions 1 and 2 (the legacy framing) are still read */
 
 /* The replacement policy the tape was simulated with (tpo_tape_header.policy). */
 typedef enum tpo_tape_policy {

@@ -45,11 +45,13 @@ gboolean tpo_trace_launch(const tpo_trace_options *opt, tpo_trace_result *res, G
 gboolean tpo_parse_regions(const char *s, uint32_t *sel);
 /* The exit code a shell gives for wait status st: the code, or 128 + the signal. */
 int tpo_exit_code(int st);
-/* A whole number from 1 to max, nothing else. */
-gboolean tpo_parse_count(const char *s, unsigned long max, unsigned long *out);
 /* --callchain[=N]: N (1 to TPO_CALLCHAIN_MAX_EVERY), or 1 when arg is NULL. */
 #define TPO_CALLCHAIN_MAX_EVERY 1000000000ul
 gboolean tpo_parse_callchain(const char *arg, unsigned *every);
+/* The tracing options 3po-run and 3po-attach share, as getopt returns them: 'm' (--microset N),
+ * 'r' (--regions LIST), 'C' (--callchain[=N]), 'q', 'v', taken into opt. Returns 0 if taken,
+ * 2 (the exit code) after a one-line error that names cmd, or -1 if c is none of these. */
+int tpo_trace_option(const char *cmd, int c, const char *arg, tpo_trace_options *opt);
 
 /* Attaches to every thread of running process pid, traces until SIGINT/SIGTERM/SIGHUP, the
  * duration (seconds, 0 = none) or the process's exit, then detaches leaving nothing behind. */

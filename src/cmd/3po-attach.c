@@ -10,6 +10,7 @@
 
 #include "tpo/tracer.h"
 #include "attach_guard.h"
+#include "units.h"
 
 #define DEFAULT_MICROSET 64
 
@@ -25,7 +26,8 @@ static void usage(FILE *f)
 	        "\n"
 	        "Options:\n"
 	        "  -o, --output FILE      write the trace to FILE (default: attach-PID.3pt)\n"
-	        "  -d, --duration SECS    detach after SECS seconds (decimals allowed)\n"
+	        "  -d, --duration SECS    detach after SECS seconds (decimals allowed; or with a unit:\n"
+	        "                         500ms, 2s)\n"
 	        "  -m, --microset N       pages open at once (default %d), as for 3po-run\n"
 	        "  -r, --regions LIST     anon, heap, data, all (default all), as for 3po-run\n"
 	        "      --callchain[=N]    record the call stack (up to 64 frames) at every Nth fault\n"
@@ -63,46 +65,25 @@ int main(int argc, char **argv)
 	double duration = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, "o:d:m:r:qvh", longopts, NULL)) != -1) {
-		char *end;
+		int rc = tpo_trace_option("3po-attach", c, optarg, &opt);
+		if (rc >= 0) {
+			if (rc)
+				return rc;
+			continue;
+		}
 		switch (c) {
 		case 'o':
 			output = optarg;
 			break;
-		case 'd':
-			errno = 0;
-			duration = strtod(optarg, &end);
-			if (errno || *end || end == optarg || !(duration > 0) || duration > 1e9) {
+		case 'd': {
+			double ns;
+			if (!tpo_parse_duration_bare(optarg, 1e9, &ns, NULL) || !(ns > 0) || ns > 1e18) {
 				fprintf(stderr, "3po-attach: --duration wants a positive number of seconds, not '%s'\n", optarg);
 				return 2;
 			}
-			break;
-		case 'm': {
-			unsigned long n;
-			if (!tpo_parse_count(optarg, 1000000, &n)) {
-				fprintf(stderr, "3po-attach: --microset wants a whole number from 1 to 1000000, not '%s'\n", optarg);
-				return 2;
-			}
-			opt.microset = (unsigned)n;
+			duration = ns / 1e9;
 			break;
 		}
-		case 'r':
-			if (!tpo_parse_regions(optarg, &opt.select)) {
-				fprintf(stderr, "3po-attach: --regions wants a list of anon, heap, data, all; not '%s'\n", optarg);
-				return 2;
-			}
-			break;
-		case 'C':
-			if (!tpo_parse_callchain(optarg, &opt.callchain_every)) {
-				fprintf(stderr, "3po-attach: --callchain wants a whole number from 1 to 1000000000, not '%s'\n", optarg);
-				return 2;
-			}
-			break;
-		case 'q':
-			opt.verbose = 0;
-			break;
-		case 'v':
-			opt.verbose = 2;
-			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -116,13 +97,12 @@ int main(int argc, char **argv)
 		        optind >= argc ? "no process id given" : "give exactly one process id");
 		return 2;
 	}
-	char *end;
-	errno = 0;
-	long pid = strtol(argv[optind], &end, 10);
-	if (errno || *end || end == argv[optind] || pid <= 0 || pid > 0x3fffffff) {
+	uint64_t id;
+	if (!tpo_parse_count(argv[optind], 1, 0x3fffffff, &id, NULL)) {
 		fprintf(stderr, "3po-attach: '%s' is not a process id\n", argv[optind]);
 		return 2;
 	}
+	long pid = (long)id;
 	int guarded = attach_guard((int)pid);
 	if (guarded >= 0)
 		return guarded; /* the guardian: the child traced and has ended */

@@ -2,6 +2,7 @@
  * .3pt trace (one region covering the range, thread 1, time = access number), and a trace back
  * into that list (--to-list). */
 #include <tpo/trace.h>
+#include "units.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -28,7 +29,8 @@ static const char usage_text[] =
 "Options:\n"
 "  -o, --output FILE     the trace (first form) or list (second form) to write\n"
 "  -t, --to-list         convert a trace into a list\n"
-"      --page-size BYTES page size of the trace (a power of two; default 4096)\n"
+"      --page-size BYTES page size of the trace (a power of two such as 8192 or 16K;\n"
+"                        default 4096)\n"
 "      --program NAME    program recorded in the trace header (default: the list's name)\n"
 "  -h, --help            this help\n"
 "\n"
@@ -45,125 +47,137 @@ static int fail(const char *fmt, const char *a, const char *b)
 	return 1;
 }
 
-/* Reads the addresses of in into a temporary file of uint64 page addresses. */
+/* The address list reader: a small state machine over the bytes of the list, which spools the
+ * page addresses to a temporary file in blocks. */
+enum list_state { LINE_START, IN_NUMBER, SKIP_LINE };
+
+typedef struct list_reader {
+	const char *name;
+	uint64_t mask;  /* clears the offset within a page */
+	FILE *spool;
+	enum list_state state;
+	int hex, digits, overflow;  /* of the number being read */
+	uint64_t v;
+	uint64_t line, count, lo, hi;
+	uint64_t out[4096];
+	size_t nout;
+} list_reader;
+
+static int line_fail(const list_reader *lr, const char *what)
+{
+	char l[32];
+	snprintf(l, sizeof l, "%" PRIu64, lr->line + 1);
+	return fail(what, lr->name, l);
+}
+
+static int spool_out(list_reader *lr)
+{
+	if (lr->nout && fwrite(lr->out, sizeof *lr->out, lr->nout, lr->spool) != lr->nout)
+		return fail("%s%s: writing a temporary file failed", lr->name, "");
+	lr->nout = 0;
+	return 0;
+}
+
+/* The number just read ends: checks it and records its page. */
+static int end_number(list_reader *lr)
+{
+	if (!lr->digits || lr->overflow)
+		return line_fail(lr, lr->overflow ? "%s:%s: address out of range" : "%s:%s: not an address");
+	uint64_t page = lr->v & lr->mask;
+	lr->out[lr->nout++] = page;
+	lr->count++;
+	if (page < lr->lo)
+		lr->lo = page;
+	if (page > lr->hi)
+		lr->hi = page;
+	return lr->nout == G_N_ELEMENTS(lr->out) ? spool_out(lr) : 0;
+}
+
+/* The value of ch as a digit of the number being read, or -1. */
+static int digit(const list_reader *lr, char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (lr->hex && ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (lr->hex && ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* A byte inside a number: a digit, the x of 0x, or what ends it (white space, #, comma,
+ * semicolon; the rest of the line is then skipped). */
+static int number_byte(list_reader *lr, char ch)
+{
+	int d = digit(lr, ch);
+	if (d < 0 && !lr->hex && lr->digits == 1 && lr->v == 0 && (ch == 'x' || ch == 'X')) {
+		lr->hex = 1;
+		lr->digits = 0;
+		return 0;
+	}
+	if (d >= 0) {
+		uint64_t base = lr->hex ? 16 : 10;
+		if (lr->v > (UINT64_MAX - (uint64_t)d) / base)
+			lr->overflow = 1;
+		lr->v = lr->v * base + (uint64_t)d;
+		lr->digits++;
+		return 0;
+	}
+	if (!strchr("\n \t\r#,;", ch) || ch == 0)
+		return line_fail(lr, "%s:%s: not an address");
+	if (end_number(lr))
+		return 1;
+	lr->state = ch == '\n' ? LINE_START : SKIP_LINE;
+	if (ch == '\n')
+		lr->line++;
+	return 0;
+}
+
+static int list_byte(list_reader *lr, char ch)
+{
+	if (lr->state == IN_NUMBER)
+		return number_byte(lr, ch);
+	if (ch == '\n') {
+		lr->state = LINE_START;
+		lr->line++;
+		return 0;
+	}
+	if (lr->state == SKIP_LINE || ch == ' ' || ch == '\t' || ch == '\r')
+		return 0;
+	if (ch == '#') {
+		lr->state = SKIP_LINE;
+		return 0;
+	}
+	if (ch >= '0' && ch <= '9') {
+		lr->state = IN_NUMBER;
+		lr->hex = lr->overflow = 0;
+		lr->digits = 1;
+		lr->v = (uint64_t)(ch - '0');
+		return 0;
+	}
+	return line_fail(lr, "%s:%s: not an address");
+}
+
+/* Reads the addresses of in into spool, a temporary file of uint64 page addresses; *n of them,
+ * from *lo to *hi. */
 static int read_list(FILE *in, const char *name, uint64_t mask, FILE *spool, uint64_t *n,
 		     uint64_t *lo, uint64_t *hi)
 {
 	static char buf[1 << 16];
-	uint64_t line = 0, count = 0, vmin = UINT64_MAX, vmax = 0;
-	uint64_t out[4096];
-	size_t nout = 0;
-	/* A small state machine over the bytes: 0 line start, 1 in a number, 2 skip to newline. */
-	int state = 0, hex = 0, digits = 0, overflow = 0;
-	uint64_t v = 0;
+	static list_reader lr;
+	lr = (list_reader){ .name = name, .mask = mask, .spool = spool, .state = LINE_START, .lo = UINT64_MAX };
 	size_t len;
-	char prev = 0;
-	while ((len = fread(buf, 1, sizeof buf, in)) > 0) {
-		for (size_t i = 0; i < len; i++) {
-			char ch = buf[i];
-			if (state == 1) {
-				int d = -1;
-				if (ch >= '0' && ch <= '9')
-					d = ch - '0';
-				else if (hex && ch >= 'a' && ch <= 'f')
-					d = ch - 'a' + 10;
-				else if (hex && ch >= 'A' && ch <= 'F')
-					d = ch - 'A' + 10;
-				else if (!hex && digits == 1 && v == 0 && (ch == 'x' || ch == 'X')) {
-					hex = 1;
-					digits = 0;
-					prev = ch;
-					continue;
-				}
-				if (d >= 0) {
-					uint64_t base = hex ? 16 : 10;
-					if (v > (UINT64_MAX - (uint64_t)d) / base)
-						overflow = 1;
-					v = v * base + (uint64_t)d;
-					digits++;
-					prev = ch;
-					continue;
-				}
-				if (ch != '\n' && ch != ' ' && ch != '\t' && ch != '\r' && ch != '#' &&
-				    ch != ',' && ch != ';') {
-					char l[32];
-					snprintf(l, sizeof l, "%" PRIu64, line + 1);
-					return fail("%s:%s: not an address", name, l);
-				}
-				if (!digits || overflow) {
-					char l[32];
-					snprintf(l, sizeof l, "%" PRIu64, line + 1);
-					return fail(overflow ? "%s:%s: address out of range"
-							     : "%s:%s: not an address",
-						    name, l);
-				}
-				uint64_t page = v & mask;
-				out[nout++] = page;
-				if (nout == 4096) {
-					if (fwrite(out, sizeof *out, nout, spool) != nout)
-						return fail("%s%s: writing a temporary file failed", name, "");
-					nout = 0;
-				}
-				count++;
-				if (page < vmin)
-					vmin = page;
-				if (page > vmax)
-					vmax = page;
-				state = ch == '\n' ? 0 : 2;
-				if (ch == '\n')
-					line++;
-				continue;
-			}
-			if (ch == '\n') {
-				state = 0;
-				line++;
-				continue;
-			}
-			if (state == 2)
-				continue;
-			/* state 0: line start */
-			if (ch == ' ' || ch == '\t' || ch == '\r')
-				continue;
-			if (ch == '#') {
-				state = 2;
-				continue;
-			}
-			if (ch >= '0' && ch <= '9') {
-				state = 1;
-				hex = 0;
-				digits = 1;
-				overflow = 0;
-				v = (uint64_t)(ch - '0');
-				prev = ch;
-				continue;
-			}
-			char l[32];
-			snprintf(l, sizeof l, "%" PRIu64, line + 1);
-			return fail("%s:%s: not an address", name, l);
-		}
-	}
-	(void)prev;
+	while ((len = fread(buf, 1, sizeof buf, in)) > 0)
+		for (size_t i = 0; i < len; i++)
+			if (list_byte(&lr, buf[i]))
+				return 1;
 	if (ferror(in))
 		return fail("%s: read error: %s", name, strerror(errno));
-	if (state == 1) {
-		if (!digits || overflow) {
-			char l[32];
-			snprintf(l, sizeof l, "%" PRIu64, line + 1);
-			return fail("%s:%s: not an address", name, l);
-		}
-		uint64_t page = v & mask;
-		out[nout++] = page;
-		count++;
-		if (page < vmin)
-			vmin = page;
-		if (page > vmax)
-			vmax = page;
-	}
-	if (nout && fwrite(out, sizeof *out, nout, spool) != nout)
-		return fail("%s%s: writing a temporary file failed", name, "");
-	*n = count;
-	*lo = vmin;
-	*hi = vmax;
+	if ((lr.state == IN_NUMBER && end_number(&lr)) || spool_out(&lr))
+		return 1;
+	*n = lr.count;
+	*lo = lr.lo;
+	*hi = lr.hi;
 	return 0;
 }
 
@@ -324,9 +338,8 @@ int main(int argc, char **argv)
 			tolist = 1;
 			break;
 		case 'P': {
-			char *end;
-			unsigned long v = strtoul(optarg, &end, 10);
-			if (*end || !v || (v & (v - 1)) || v > (1ul << 30)) {
+			uint64_t v;
+			if (!tpo_parse_bytes(optarg, &v, NULL) || (v & (v - 1)) || v > (1ul << 30)) {
 				fprintf(stderr, "3po-convert: --page-size wants a power of two\n");
 				return 2;
 			}

@@ -3,6 +3,7 @@
  * prints that instead (dump_tape.c). On a truncated or corrupt file it prints what it could
  * read, then one line naming the offset on stderr, and exits 1. */
 #include "dump.h"
+#include "units.h"
 
 #include <tpo/tape.h>
 #include <tpo/trace.h>
@@ -690,9 +691,8 @@ int main(int argc, char **argv)
 		top = argv[optind++]; /* --top N FILE */
 	unsigned ntop = 20;
 	if (top && *top) {
-		char *end;
-		unsigned long v = strtoul(top, &end, 10);
-		if (*end || top[0] == '-' || v < 1 || v > 1000000)
+		uint64_t v;
+		if (!tpo_parse_count(top, 1, 1000000, &v, NULL))
 			return usage_error("--top wants a whole number from 1 to 1000000");
 		ntop = (unsigned)v;
 	}

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include "tpo/tracer.h"
+#include "run_options.h"
 #include "run_runtime.h"
 
 
@@ -71,58 +72,33 @@ static void summary(const tpo_trace_result *r, const char *out, int verbose)
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"output", required_argument, 0, 'o'}, {"microset", required_argument, 0, 'm'},
-		{"regions", required_argument, 0, 'r'}, {"no-pin", no_argument, 0, 'P'},
-		{"quiet", no_argument, 0, 'q'}, {"verbose", no_argument, 0, 'v'},
-		{"callchain", optional_argument, 0, 'C'}, {"aslr", no_argument, 0, 'A'},
-		{"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
-	};
 	tpo_trace_options opt = {.microset = DEFAULT_MICROSET, .select = TPO_SEL_DEFAULT, .pin = true,
 	                         .verbose = 1};
 	if (run_wants_runtime(argc, argv))
 		return run_runtime_main(argc, argv);
 	const char *output = NULL;
+	run_getopt g;
+	run_getopt_init(&g, RUN_TRACER);
 	int c;
-	while ((c = getopt_long(argc, argv, "+o:m:r:qvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
+		/* the options 3po-attach shares: --microset, --regions, --callchain, -q, -v */
+		int rc = tpo_trace_option("3po-run", c, optarg, &opt);
+		if (rc >= 0) {
+			if (rc)
+				return rc;
+			continue;
+		}
 		switch (c) {
-		case 'o':
+		case RO_OUTPUT:
 			output = optarg;
 			break;
-		case 'm': {
-			unsigned long n;
-			if (!tpo_parse_count(optarg, 1000000, &n)) {
-				fprintf(stderr, "3po-run: --microset wants a whole number from 1 to 1000000, not '%s'\n", optarg);
-				return 2;
-			}
-			opt.microset = (unsigned)n;
-			break;
-		}
-		case 'r':
-			if (!tpo_parse_regions(optarg, &opt.select)) {
-				fprintf(stderr, "3po-run: --regions wants a list of anon, heap, data, all; not '%s'\n", optarg);
-				return 2;
-			}
-			break;
-		case 'P':
+		case RO_NO_PIN:
 			opt.pin = false;
 			break;
-		case 'A':
+		case RO_ASLR:
 			opt.aslr = true;
 			break;
-		case 'C':
-			if (!tpo_parse_callchain(optarg, &opt.callchain_every)) {
-				fprintf(stderr, "3po-run: --callchain wants a whole number from 1 to 1000000000, not '%s'\n", optarg);
-				return 2;
-			}
-			break;
-		case 'q':
-			opt.verbose = 0;
-			break;
-		case 'v':
-			opt.verbose = 2;
-			break;
-		case 'h':
+		case RO_HELP:
 			usage(stdout);
 			return 0;
 		default:

@@ -2,6 +2,7 @@
  * the runtime (bounded local memory, far memory behind it) instead of tracing it. */
 #define _GNU_SOURCE
 #include "run_runtime.h"
+#include "run_options.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -15,24 +16,6 @@
 #include "tpo/tracer.h"
 #include "tpo/tape.h"
 #include "units.h"
-
-bool run_wants_runtime(int argc, char **argv)
-{
-	static const char *const with_arg[] = {"-o", "--output", "-m", "--microset", "-r", "--regions", "--far",
-	                                       "--latency", "--bandwidth", "--lookahead", "--key-every",
-	                                       "--min-region", "--stats", "--settle"};
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "--") == 0 || a[0] != '-')
-			return false;
-		if (!strncmp(a, "--tape", 6) || !strncmp(a, "--local-mem", 11) || !strncmp(a, "--policy", 8))
-			return true;
-		for (size_t k = 0; k < G_N_ELEMENTS(with_arg); k++)
-			if (strcmp(a, with_arg[k]) == 0)
-				i++;
-	}
-	return false;
-}
 
 /* Pages the tape's trace touched: every page is fetched at least once. */
 static uint64_t tape_footprint(const char *path, GError **err)
@@ -62,192 +45,243 @@ static int bad(const char *what, const char *arg, const char *why)
 	return 2;
 }
 
-int run_runtime_main(int argc, char **argv)
+/* What the command line asks of the runtime. */
+typedef struct run_request {
+	tpo_rt_options opt;
+	const char *local;      /* --local-mem as given, or NULL */
+	tpo_size_spec size;     /* ... parsed */
+	const char *stats_path; /* --stats FILE, or NULL */
+	bool json, policy_given, settle_given;
+} run_request;
+
+/* Not yet an exit status: go on. */
+#define RUN_GO_ON (-1)
+
+/* One option of the runtime's (getopt's c with optarg) into rq: RUN_GO_ON, else the exit status. */
+static int parse_option(run_request *rq, int c, const char *arg)
 {
-	enum { O_TAPE = 256, O_LOCAL, O_POLICY, O_FAR, O_LAT, O_BW, O_LOOK, O_KEY, O_MINREG, O_JSON, O_STATS,
-	       O_NOCHECK, O_ASLR, O_SETTLE };
-	static const struct option longopts[] = {
-		{"tape", required_argument, 0, O_TAPE}, {"local-mem", required_argument, 0, O_LOCAL},
-		{"policy", required_argument, 0, O_POLICY}, {"far", required_argument, 0, O_FAR},
-		{"latency", required_argument, 0, O_LAT}, {"bandwidth", required_argument, 0, O_BW},
-		{"lookahead", required_argument, 0, O_LOOK}, {"key-every", required_argument, 0, O_KEY},
-		{"min-region", required_argument, 0, O_MINREG}, {"json", no_argument, 0, O_JSON},
-		{"stats", required_argument, 0, O_STATS}, {"no-check", no_argument, 0, O_NOCHECK},
-		{"aslr", no_argument, 0, O_ASLR}, {"settle", required_argument, 0, O_SETTLE}, {"quiet", no_argument, 0, 'q'}, {"verbose", no_argument, 0, 'v'},
-		{"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
-	};
-	tpo_rt_options opt = {.policy = TPO_RT_TAPE, .verbose = 1, .check_identity = true, .min_region = 1 << 20,
-	                       .settle = 64};
-	const char *local = NULL, *stats_path = NULL;
-	bool json = false, policy_given = false, settle_given = false;
-	int c;
+	tpo_rt_options *opt = &rq->opt;
 	GError *err = NULL;
-	while ((c = getopt_long(argc, argv, "+qvh", longopts, NULL)) != -1) {
-		unsigned long n;
-		switch (c) {
-		case O_TAPE:
-			opt.tape = optarg;
-			break;
-		case O_LOCAL:
-			local = optarg;
-			break;
-		case O_POLICY:
-			if (!tpo_rt_parse_policy(optarg, &opt.policy))
-				return bad("--policy", optarg, "want demand, readahead, leap or tape");
-			policy_given = true;
-			break;
-		case O_FAR:
-			opt.far = optarg;
-			break;
-		case O_LAT: {
-			double ns;
-			if (!tpo_parse_duration(optarg, &ns, &err) || ns < 0)
-				return bad("--latency", optarg, "want a duration such as 3us");
-			opt.latency_s = ns / 1e9;
-			if (opt.latency_s == 0)
-				opt.latency_s = 1e-12; /* 0 would mean the default */
+	uint64_t n;
+	double ns;
+	tpo_size_spec s;
+	int rc = RUN_GO_ON;
+	switch (c) {
+	case RO_TAPE: opt->tape = arg; break;
+	case RO_LOCAL_MEM: rq->local = arg; break;
+	case RO_POLICY:
+		if (!tpo_rt_parse_policy(arg, &opt->policy)) {
+			rc = bad("--policy", arg, "want demand, readahead, leap or tape");
 			break;
 		}
-		case O_BW:
-			if (!tpo_parse_bandwidth(optarg, &opt.bandwidth_bps, &err) || opt.bandwidth_bps <= 0)
-				return bad("--bandwidth", optarg, "want a rate such as 25Gbit/s");
-			break;
-		case O_LOOK:
-			if (!tpo_parse_count(optarg, 100000000, &n))
-				return bad("--lookahead", optarg, "want a whole number of fetches");
-			opt.lookahead = n;
-			break;
-		case O_KEY:
-			if (!tpo_parse_count(optarg, 100000000, &n))
-				return bad("--key-every", optarg, "want a whole number of fetches");
-			opt.key_every = n;
-			break;
-		case O_SETTLE:
-			if (!tpo_parse_count(optarg, 100000000, &n) && strcmp(optarg, "0") != 0)
-				return bad("--settle", optarg, "want a whole number of accesses");
-			opt.settle = strcmp(optarg, "0") ? n : 0;
-			settle_given = true;
-			break;
-		case O_MINREG: {
-			tpo_size_spec s;
-			if (!tpo_parse_size(optarg, &s, &err) || s.kind == TPO_SIZE_PERCENT)
-				return bad("--min-region", optarg, "want a size such as 1M or 256 (pages)");
-			opt.min_region = tpo_size_pages(&s, 0, 4096) * 4096;
+		rq->policy_given = true;
+		break;
+	case RO_FAR: opt->far = arg; break;
+	case RO_LATENCY:
+		if (!tpo_parse_duration(arg, &ns, &err) || ns < 0) {
+			rc = bad("--latency", arg, "want a duration such as 3us");
 			break;
 		}
-		case O_JSON:
-			json = true;
+		opt->latency_s = ns / 1e9;
+		if (opt->latency_s == 0)
+			opt->latency_s = 1e-12; /* 0 would mean the default */
+		break;
+	case RO_BANDWIDTH:
+		if (!tpo_parse_bandwidth(arg, &opt->bandwidth_bps, &err) || opt->bandwidth_bps <= 0)
+			rc = bad("--bandwidth", arg, "want a rate such as 25Gbit/s");
+		break;
+	case RO_LOOKAHEAD:
+		if (!tpo_parse_count(arg, 1, 100000000, &n, NULL)) {
+			rc = bad("--lookahead", arg, "want a whole number of fetches");
 			break;
-		case O_STATS:
-			stats_path = optarg;
-			break;
-		case O_NOCHECK:
-			opt.check_identity = false;
-			break;
-		case O_ASLR:
-			opt.aslr = true;
-			break;
-		case 'q':
-			opt.verbose = 0;
-			break;
-		case 'v':
-			opt.verbose = 2;
-			break;
-		case 'h':
-			run_usage(stdout);
-			return 0;
-		default:
-			fprintf(stderr, "Try '3po-run --help' for more information.\n");
-			return 2;
 		}
-		g_clear_error(&err);
+		opt->lookahead = n;
+		break;
+	case RO_KEY_EVERY:
+		if (!tpo_parse_count(arg, 1, 100000000, &n, NULL)) {
+			rc = bad("--key-every", arg, "want a whole number of fetches");
+			break;
+		}
+		opt->key_every = n;
+		break;
+	case RO_SETTLE:
+		if (!tpo_parse_count(arg, 0, 100000000, &n, NULL)) {
+			rc = bad("--settle", arg, "want a whole number of accesses");
+			break;
+		}
+		opt->settle = n;
+		rq->settle_given = true;
+		break;
+	case RO_MIN_REGION:
+		if (!tpo_parse_size(arg, &s, &err) || s.kind == TPO_SIZE_PERCENT) {
+			rc = bad("--min-region", arg, "want a size such as 1M or 256 (pages)");
+			break;
+		}
+		opt->min_region = tpo_size_pages(&s, 0, 4096) * 4096;
+		break;
+	case RO_JSON: rq->json = true; break;
+	case RO_STATS: rq->stats_path = arg; break;
+	case RO_NO_CHECK: opt->check_identity = false; break;
+	case RO_ASLR: opt->aslr = true; break;
+	case RO_QUIET: opt->verbose = 0; break;
+	case RO_VERBOSE: opt->verbose = 2; break;
+	case RO_HELP:
+		run_usage(stdout);
+		rc = 0;
+		break;
+	default:
+		fprintf(stderr, "Try '3po-run --help' for more information.\n");
+		rc = 2;
+		break;
+	}
+	g_clear_error(&err);
+	return rc;
+}
+
+/* The command line into rq: RUN_GO_ON, else the exit status. */
+static int parse(run_request *rq, int argc, char **argv)
+{
+	*rq = (run_request){.opt = {.policy = TPO_RT_TAPE, .verbose = 1, .check_identity = true,
+	                            .min_region = 1 << 20, .settle = 64}};
+	run_getopt g;
+	run_getopt_init(&g, RUN_RUNTIME);
+	int c;
+	while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
+		int rc = parse_option(rq, c, optarg);
+		if (rc != RUN_GO_ON)
+			return rc;
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "3po-run: no program given\nTry '3po-run --help' for more information.\n");
 		return 2;
 	}
-	if (!policy_given && !opt.tape)
-		opt.policy = TPO_RT_DEMAND;
-	if (opt.policy == TPO_RT_TAPE && !opt.tape) {
+	rq->opt.argv = argv + optind;
+	if (!rq->policy_given && !rq->opt.tape)
+		rq->opt.policy = TPO_RT_DEMAND;
+	if (rq->opt.policy == TPO_RT_TAPE && !rq->opt.tape) {
 		fprintf(stderr, "3po-run: --policy tape needs --tape FILE (made by 3po-sim -o)\n");
 		return 2;
 	}
-	opt.argv = argv + optind;
-	tpo_size_spec size;
-	if (!local) {
-		if (!opt.tape) {
+	GError *err = NULL;
+	if (!rq->local) {
+		if (!rq->opt.tape) {
 			fprintf(stderr, "3po-run: the runtime needs --local-mem SIZE (or a --tape to take it from)\n");
 			return 2;
 		}
-	} else if (!tpo_parse_size(local, &size, &err)) {
-		int rc = bad("--local-mem", local, err->message);
+	} else if (!tpo_parse_size(rq->local, &rq->size, &err)) {
+		int rc = bad("--local-mem", rq->local, err->message);
 		g_clear_error(&err);
 		return rc;
 	}
-	if (opt.tape) {
-		tpo_tape_reader *rd = tpo_tape_reader_open(opt.tape, &err);
-		if (!rd) {
-			fprintf(stderr, "3po-run: %s\n", err->message);
+	return RUN_GO_ON;
+}
+
+/* What the tape gives: its microset as --settle (unless given), its size as --local-mem (unless
+ * given), its footprint for a --local-mem percentage. RUN_GO_ON, else the exit status. */
+static int resolve_tape(run_request *rq)
+{
+	tpo_rt_options *opt = &rq->opt;
+	GError *err = NULL;
+	tpo_tape_reader *rd = tpo_tape_reader_open(opt->tape, &err);
+	if (!rd) {
+		fprintf(stderr, "3po-run: %s\n", err->message);
+		g_clear_error(&err);
+		return 1;
+	}
+	const tpo_tape_header *th = tpo_tape_reader_header(rd);
+	uint64_t tape_pages = th->local_pages;
+	if (!rq->settle_given && th->microset) /* a version 2 tape knows its trace's microset */
+		opt->settle = th->microset;
+	tpo_tape_reader_close(rd);
+	if (!rq->local) {
+		opt->local_pages = tape_pages;
+	} else if (rq->size.kind == TPO_SIZE_PERCENT) {
+		uint64_t fp = tape_footprint(opt->tape, &err);
+		if (!fp) {
+			fprintf(stderr, "3po-run: %s\n", err ? err->message : "the tape has no fetches");
 			g_clear_error(&err);
 			return 1;
 		}
-		const tpo_tape_header *th = tpo_tape_reader_header(rd);
-		uint64_t tape_pages = th->local_pages;
-		if (!settle_given && th->microset) /* a version 2 tape knows its trace's microset */
-			opt.settle = th->microset;
-		tpo_tape_reader_close(rd);
-		if (!local) {
-			opt.local_pages = tape_pages;
-		} else if (size.kind == TPO_SIZE_PERCENT) {
-			uint64_t fp = tape_footprint(opt.tape, &err);
-			if (!fp) {
-				fprintf(stderr, "3po-run: %s\n", err ? err->message : "the tape has no fetches");
-				g_clear_error(&err);
-				return 1;
-			}
-			opt.local_pages = tpo_size_pages(&size, fp, 4096);
-		}
+		opt->local_pages = tpo_size_pages(&rq->size, fp, 4096);
 	}
-	if (local && !(opt.tape && size.kind == TPO_SIZE_PERCENT)) {
-		if (size.kind == TPO_SIZE_PERCENT) {
-			fprintf(stderr, "3po-run: --local-mem %s: a percentage needs --tape (it is of the tape's footprint)\n", local);
+	return RUN_GO_ON;
+}
+
+/* The local memory in pages, from --local-mem or the tape. RUN_GO_ON, else the exit status. */
+static int resolve(run_request *rq)
+{
+	if (rq->opt.tape) {
+		int rc = resolve_tape(rq);
+		if (rc != RUN_GO_ON)
+			return rc;
+	}
+	if (rq->local && !(rq->opt.tape && rq->size.kind == TPO_SIZE_PERCENT)) {
+		if (rq->size.kind == TPO_SIZE_PERCENT) {
+			fprintf(stderr, "3po-run: --local-mem %s: a percentage needs --tape (it is of the tape's footprint)\n",
+			        rq->local);
 			return 2;
 		}
-		opt.local_pages = tpo_size_pages(&size, 0, 4096);
+		rq->opt.local_pages = tpo_size_pages(&rq->size, 0, 4096);
 	}
-	/* made before the program runs, as a trace is: a file that cannot be made stops us first */
-	FILE *stats = stats_path ? fopen(stats_path, "w") : NULL;
-	if (stats_path && !stats) {
-		fprintf(stderr, "3po-run: %s: %s\n", stats_path, g_strerror(errno));
-		return 1;
-	}
-	tpo_rt_result res;
-	gboolean ok = tpo_runtime_run(&opt, &res, &err);
-	if (!ok) {
-		fprintf(stderr, "3po-run: %s\n", err ? err->message : "the runtime failed");
-		/* a request the runtime cannot take (a far URI, a size) is the command line's fault */
-		bool usage = g_error_matches(err, TPO_RT_ERROR, TPO_RT_ERROR_REQUEST) ||
-		             g_error_matches(err, TPO_FAR_ERROR, TPO_FAR_ERROR_URI);
-		g_clear_error(&err);
-		if (stats)
-			fclose(stats);
-		if (res.exec_errno)
-			return res.exec_errno == ENOENT ? 127 : 126;
-		return usage ? 2 : 1;
-	}
-	int code = tpo_exit_code(res.status);
+	return RUN_GO_ON;
+}
+
+/* Runs the program; RUN_GO_ON with *res, else (the run failed) the exit status, after one line. */
+static int run(const run_request *rq, tpo_rt_result *res)
+{
+	GError *err = NULL;
+	if (tpo_runtime_run(&rq->opt, res, &err))
+		return RUN_GO_ON;
+	fprintf(stderr, "3po-run: %s\n", err ? err->message : "the runtime failed");
+	/* a request the runtime cannot take (a far URI, a size) is the command line's fault */
+	bool usage = g_error_matches(err, TPO_RT_ERROR, TPO_RT_ERROR_REQUEST) ||
+	             g_error_matches(err, TPO_FAR_ERROR, TPO_FAR_ERROR_URI);
+	g_clear_error(&err);
+	if (res->exec_errno)
+		return res->exec_errno == ENOENT ? 127 : 126;
+	return usage ? 2 : 1;
+}
+
+/* The statistics to the --stats file (opened before the run) and stderr; the exit status. */
+static int report(const run_request *rq, const tpo_rt_result *res, FILE *stats)
+{
+	int code = tpo_exit_code(res->status);
 	if (stats) {
-		tpo_rt_stats_print(stats, &opt, &res, true);
+		tpo_rt_stats_print(stats, &rq->opt, res, true);
 		bool failed = ferror(stats) != 0;
 		failed |= fclose(stats) != 0;
 		if (failed) {
-			fprintf(stderr, "3po-run: %s: %s\n", stats_path, errno ? g_strerror(errno) : "write failed");
+			fprintf(stderr, "3po-run: %s: %s\n", rq->stats_path, errno ? g_strerror(errno) : "write failed");
 			code = code ? code : 1; /* the program's status first, as for an unwritable trace */
 		}
 	}
-	if (opt.verbose || json)
-		tpo_rt_stats_print(stderr, &opt, &res, json);
+	if (rq->opt.verbose || rq->json)
+		tpo_rt_stats_print(stderr, &rq->opt, res, rq->json);
 	return code;
+}
+
+int run_runtime_main(int argc, char **argv)
+{
+	run_request rq;
+	int rc = parse(&rq, argc, argv);
+	if (rc == RUN_GO_ON)
+		rc = resolve(&rq);
+	if (rc != RUN_GO_ON)
+		return rc;
+	/* made before the program runs, as a trace is: a file that cannot be made stops us first */
+	FILE *stats = rq.stats_path ? fopen(rq.stats_path, "w") : NULL;
+	if (rq.stats_path && !stats) {
+		fprintf(stderr, "3po-run: %s: %s\n", rq.stats_path, g_strerror(errno));
+		return 1;
+	}
+	tpo_rt_result res;
+	rc = run(&rq, &res);
+	if (rc != RUN_GO_ON) {
+		if (stats)
+			fclose(stats);
+		return rc;
+	}
+	return report(&rq, &res, stats);
 }
 
 void run_usage(FILE *f)

@@ -5,8 +5,6 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-/* True if the options before PROG ask for the runtime rather than the tracer. */
-bool run_wants_runtime(int argc, char **argv);
 int run_runtime_main(int argc, char **argv);
 /* The runtime's part of 3po-run --help. */
 void run_usage(FILE *f);

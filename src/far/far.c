@@ -4,6 +4,7 @@
  * 3po-memserver (far_proto.h) and with the backends (loss, page checksums). */
 #include "far_impl.h"
 #include "far_proto.h"
+#include "units.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -137,10 +138,8 @@ const char *tpo_farp_split_hostport(const char *s, bool allow_port0, char **host
 	size_t n = strlen(p);
 	if (n == 0)
 		return "no port number (want HOST:PORT)";
-	if (n > 5 || strspn(p, "0123456789") != n)
-		return "the port is not a number from 1 to 65535";
-	long v = strtol(p, NULL, 10);
-	if (v > 65535 || (v == 0 && !allow_port0))
+	uint64_t v;
+	if (!tpo_parse_count(p, allow_port0 ? 0 : 1, 65535, &v, NULL))
 		return allow_port0 ? "the port is not a number from 0 to 65535"
 				   : "the port is not a number from 1 to 65535";
 	*host = g_strndup(h, (size_t)(hend - h));
@@ -224,10 +223,10 @@ static tpo_far *open_memcached(const char *uri, GError **err)
 		if (strncmp(v, "replicas=", 9) != 0)
 			return bad_uri(uri, "the only option is ?replicas=N", err);
 		v += 9;
-		size_t vn = strlen(v);
-		if (vn == 0 || vn > 2 || strspn(v, "0123456789") != vn)
+		uint64_t r;
+		if (!tpo_parse_count(v, 0, 99, &r, NULL))
 			return bad_uri(uri, "replicas=N wants a small number", err);
-		replicas = (unsigned)strtoul(v, NULL, 10);
+		replicas = (unsigned)r;
 	}
 	char *hosts_s = q ? g_strndup(list, (size_t)(q - list)) : g_strdup(list);
 	char **items = g_strsplit(hosts_s, ",", -1);

@@ -17,6 +17,7 @@
  * names the server: never zeros. A server that goes away is not used again; with replicas the
  * others serve its pages. */
 #include "far_impl.h"
+#include "units.h"
 
 #include <libmemcached/memcached.h>
 #include <stdio.h>
@@ -402,7 +403,9 @@ tpo_far *tpo_far_memcached_open(const char *uri, char **hosts, char **ports, uns
 	m->chooser = new_handle(false);
 	m->srv = g_new0(mc_server, n);
 	for (unsigned s = 0; s < n; s++) {
-		in_port_t port = (in_port_t)strtoul(ports[s], NULL, 10);
+		uint64_t number = 0; /* checked by tpo_farp_split_hostport */
+		tpo_parse_count(ports[s], 1, 65535, &number, NULL);
+		in_port_t port = (in_port_t)number;
 		m->srv[s].name = strchr(hosts[s], ':') ? g_strdup_printf("[%s]:%s", hosts[s], ports[s])
 						       : g_strdup_printf("%s:%s", hosts[s], ports[s]);
 		m->srv[s].mc = new_handle(true);

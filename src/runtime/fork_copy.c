@@ -9,7 +9,7 @@
  * for the copy, so that their writes wait (their faults reach the pager, which waits for the
  * lock) and the child gets the memory of one instant, as fork gives it. */
 #define _GNU_SOURCE
-#include "runtime/fork_copy.h"
+#include "fork_copy.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -24,8 +24,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "tracer/ops.h"
-#include "tracer/remote.h"
+#include "ops.h"
+#include "remote.h"
 
 #define CHUNK_PAGES 256 /* pages read from the memfd at a time */
 #define FAR_WINDOW 64   /* far reads kept in flight */

@@ -5,7 +5,7 @@
 #include <glib.h>
 #include <stdint.h>
 
-#include "runtime/rt.h"
+#include "rt.h"
 
 /* The child process `child` (stopped at its first stop, traced by us) was forked from the
  * managed program and still has the managed regions as shared views of our memfd. With the pager

@@ -3,7 +3,7 @@
  * spins while there is work or a recent fault (waking a thread on another CPU costs tens of
  * microseconds here), then sleeps in poll() until the next fault. */
 #define _GNU_SOURCE
-#include "runtime/rt.h"
+#include "rt.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -3,7 +3,7 @@
  * (write-protect, copy out, punch the memfd), and the FIFO of resident pages that chooses
  * victims when the policy does not. Called by the pager with rt->lock held. */
 #define _GNU_SOURCE
-#include "runtime/rt.h"
+#include "rt.h"
 
 #include <errno.h>
 #include <fcntl.h>

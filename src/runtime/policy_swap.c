@@ -1,11 +1,11 @@
 /* policy_swap.c — the runtime's swap-like policies: demand paging, Linux's swap readahead and
- * Leap, deciding on each fault with the same prefetchers 3po-sim simulates (tape/prefetcher.h).
+ * Leap, deciding on each fault with the same prefetchers 3po-sim simulates (tape/export/prefetcher.h).
  * Readahead keeps its window and hits per managed region, as Linux does per VMA (and 3po-sim
  * per region of the trace); Leap's history is one for the process, as in Leap. Prefetched pages
  * wait unmapped in the memfd, as Linux's wait in the swap cache: their first touch is a minor
  * fault, which is how a hit is seen. Eviction is FIFO (user space cannot see the accesses to
  * mapped pages that an LRU would need). */
-#include "runtime/rt.h"
+#include "rt.h"
 
 #include "prefetcher.h"
 

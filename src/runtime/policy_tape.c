@@ -5,7 +5,7 @@
  * their place (a demand fault may take one early). A fault on a page the tape has not brought in
  * means the program ran ahead or strayed: its place is found again by looking the page up on the
  * tape, and the fault is served on demand meanwhile, so the program stays correct. */
-#include "runtime/rt.h"
+#include "rt.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,8 +1,8 @@
 /* runtime.c — tpo_runtime_run: check the request (sizes, the tape's identity), open far memory,
  * choose the policy, run the program under the supervisor, and clean up. */
 #define _GNU_SOURCE
-#include "runtime/rt.h"
-#include "runtime/supervise.h"
+#include "rt.h"
+#include "supervise.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -1,11 +1,12 @@
-/* supervise.c — the runtime's ptrace side: launch the program (no address randomisation, a
- * seccomp filter that stops it only at mmap, munmap, mremap and madvise), give it a userfaultfd
- * at its exec, turn each large private anonymous mapping it makes into a view of the runtime's
- * memfd registered with that userfaultfd, keep the regions current through munmap, mremap and
- * madvise, give each child it forks its own copy of that memory (fork_copy.c) before the child
- * runs, and pass everything else (signals, threads, exit status) through untouched. */
+/* supervise.c — the runtime's ptrace side: launch the program (with the launcher, src/launch/:
+ * no address randomisation, a seccomp filter that stops it only at mmap, munmap, mremap and
+ * madvise), give it a userfaultfd at its exec, turn each large private anonymous mapping it
+ * makes into a view of the runtime's memfd registered with that userfaultfd, keep the regions
+ * current through munmap, mremap and madvise, give each child it forks its own copy of that
+ * memory (fork_copy.c) before the child runs, and pass everything else (signals, threads, exit
+ * status) through untouched. */
 #define _GNU_SOURCE
-#include "runtime/supervise.h"
+#include "supervise.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,10 +25,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "runtime/fork_copy.h"
-#include "tracer/ops.h"
-#include "tracer/remote.h"
-#include "tracer/tracer.h"
+#include "fork_copy.h"
+#include "launch.h"
+#include "ops.h"
+#include "remote.h"
 
 #define REGION_RESERVE (1ull << 40) /* memfd offsets per region: room for any mremap growth */
 
@@ -81,21 +82,10 @@ static int install_filter(void)
 	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
 }
 
-static void child(const tpo_rt_options *opt, int go, int failed)
+/* The child's step before exec: 0, or -errno. */
+static int before_exec(void)
 {
-	char c;
-	if (read(go, &c, 1) != 1)
-		_exit(127);
-	int e = 0;
-	if (install_filter() < 0)
-		e = -errno; /* negative: the filter, not exec */
-	else
-		execvp(opt->argv[0], opt->argv);
-	if (!e)
-		e = errno;
-	if (write(failed, &e, sizeof e) < 0)
-		_exit(127);
-	_exit(e == ENOENT ? 127 : 126);
+	return install_filter() < 0 ? -errno : 0;
 }
 
 /* --- injected calls ------------------------------------------------------------------------ */
@@ -504,48 +494,23 @@ static void loop(sup *s)
 
 gboolean rt_supervise(rt *r, tpo_rt_result *res, GError **err)
 {
-	/* the same addresses every run, so the tape (made of addresses) fits */
-	if (!r->opt.aslr && !tpo_launch_no_aslr(err))
+	/* the same addresses every run (unless --aslr), so the tape (made of addresses) fits */
+	tpo_launch_options lo = {.argv = r->opt.argv, .aslr = r->opt.aslr,
+	                         .ptrace_options = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
+	                                           PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP,
+	                         .before_exec = before_exec, .before_exec_what = "install the seccomp filter"};
+	tpo_launch l;
+	if (!tpo_launch_start(&l, &lo, err))
 		return FALSE;
-	int go[2], failed[2];
-	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(failed, O_CLOEXEC) < 0) {
-		g_set_error(err, TPO_RT_ERROR, 0, "pipe: %s", g_strerror(errno));
-		return FALSE;
-	}
-	pid_t pid = fork();
-	if (pid < 0) {
-		g_set_error(err, TPO_RT_ERROR, 0, "fork: %s", g_strerror(errno));
-		return FALSE;
-	}
-	if (pid == 0) {
-		close(go[1]);
-		close(failed[0]);
-		child(&r->opt, go[0], failed[1]);
-	}
-	close(go[0]);
-	close(failed[1]);
-	sup s = {.r = r, .pid = pid, .memfd_mem = -1};
+	sup s = {.r = r, .pid = l.pid, .memfd_mem = -1};
 	s.threads = g_hash_table_new_full(NULL, NULL, NULL, g_free);
 	g_queue_init(&s.deferred);
-	long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
-	            PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL;
-	if (ptrace(PTRACE_SEIZE, pid, 0, opts) < 0) {
-		g_set_error(err, TPO_RT_ERROR, 0, "ptrace(PTRACE_SEIZE): %s", g_strerror(errno));
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		g_hash_table_destroy(s.threads);
-		return FALSE;
-	}
-	thread_new(&s, pid, false);
-	r->kill_pid = pid;
+	thread_new(&s, l.pid, false);
+	r->kill_pid = l.pid;
 	uint64_t t0 = rt_now_ns();
-	tpo_launch_forward_signals(pid);
-	if (write(go[1], "g", 1) != 1) {
-		/* it died already: the loop reports how */
-	}
-	close(go[1]);
+	tpo_launch_go(&l);
 	loop(&s);
-	tpo_launch_forward_signals(0);
+	res->launched = tpo_launch_end(&l, &res->exec_errno, err);
 	if (s.pager_running)
 		rt_pager_stop(r, s.pager);
 	res->stats = r->st;
@@ -555,20 +520,11 @@ gboolean rt_supervise(rt *r, tpo_rt_result *res, GError **err)
 		res->stats.bytes_in = fs->bytes_in;
 		res->stats.bytes_out = fs->bytes_out;
 	}
-	int e = 0;
-	ssize_t got = read(failed[0], &e, sizeof e);
-	close(failed[0]);
-	res->launched = got != (ssize_t)sizeof e;
-	res->exec_errno = res->launched || e < 0 ? 0 : e;
 	res->status = s.main_status;
 	if (s.memfd_mem >= 0)
 		close(s.memfd_mem);
 	g_hash_table_destroy(s.threads);
 	if (!res->launched) {
-		if (e < 0)
-			g_set_error(err, TPO_RT_ERROR, 0, "cannot install the seccomp filter: %s", g_strerror(-e));
-		else
-			g_set_error(err, TPO_RT_ERROR, 0, "cannot run '%s': %s", r->opt.argv[0], g_strerror(e));
 		g_clear_error(&s.error);
 		return FALSE;
 	}

@@ -1,7 +1,7 @@
 /* uffd.c — the userfaultfd calls the runtime makes on the program's address space (the uffd was
  * created inside the program and copied to us with pidfd_getfd, so it acts on its memory). */
 #define _GNU_SOURCE
-#include "runtime/rt.h"
+#include "rt.h"
 
 #include <errno.h>
 #include <linux/userfaultfd.h>

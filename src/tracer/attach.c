@@ -2,7 +2,7 @@
  * attaching), trace it until told to stop, then detach leaving nothing behind: the program's own
  * protections restored, our scratch page unmapped, every thread running on as before. */
 #define _GNU_SOURCE
-#include "tracer/tracer.h"
+#include "tracer.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -314,43 +314,34 @@ void tpo_tr_detach_all(tpo_tracer *t)
 	detach_all(t);
 }
 
-gboolean tpo_trace_attach(const tpo_trace_options *opt, int pid, double duration, tpo_trace_result *res,
-                          GError **err)
+/* Lets go of the threads seized before seizing the rest failed. */
+static void release_seized(GArray *tids)
 {
-	memset(res, 0, sizeof *res);
-	if (!check_target(pid, err))
-		return FALSE;
-	/* from here on a stop signal, even one during set-up, ends in a clean detach */
-	stop_flag = 0;
-	install_handlers(duration);
-	GArray *tids = g_array_new(FALSE, FALSE, sizeof(int));
-	if (!seize_all(pid, tids, err)) {
-		for (guint i = 0; i < tids->len; i++)
-			ptrace(PTRACE_DETACH, g_array_index(tids, int, i), 0, 0);
-		g_array_free(tids, TRUE);
-		remove_handlers();
-		return FALSE;
-	}
-	tpo_tracer t;
-	tpo_tr_init(&t, opt);
-	t.main_pid = pid;
-	t.attached = true;
-	t.stop_requested = &stop_flag;
-	tpo_proc *p = tpo_proc_new(&t, pid);
-	p->main = true;
+	for (guint i = 0; i < tids->len; i++)
+		ptrace(PTRACE_DETACH, g_array_index(tids, int, i), 0, 0);
+}
+
+/* Stops each seized thread and takes it into p; returns the leader (the thread pid, else the
+ * first that stopped), or NULL if none stopped. */
+static tpo_thread *adopt_threads(tpo_tracer *t, tpo_proc *p, GArray *tids)
+{
 	tpo_thread *leader = NULL;
 	for (guint i = 0; i < tids->len; i++) {
 		int tid = g_array_index(tids, int, i);
 		int pending = interrupt_and_wait(tid);
 		if (pending < 0)
 			continue;
-		tpo_thread *th = tpo_tr_thread_new(&t, tid, p);
+		tpo_thread *th = tpo_tr_thread_new(t, tid, p);
 		th->pending_sig = pending;
-		if (tid == pid || !leader)
+		if (tid == p->pid || !leader)
 			leader = th;
 	}
-	g_array_free(tids, TRUE);
+	return leader;
+}
 
+/* Opens the trace of process pid, marked as begun mid-run, with its program and arguments. */
+static tpo_trace_writer *open_attached_trace(const tpo_trace_options *opt, int pid, GError **err)
+{
 	char exe[64], path[4096];
 	snprintf(exe, sizeof exe, "/proc/%d/exe", pid);
 	ssize_t n = readlink(exe, path, sizeof path - 1);
@@ -362,62 +353,107 @@ gboolean tpo_trace_attach(const tpo_trace_options *opt, int pid, double duration
 	                      .start_time_ns = (uint64_t)rt.tv_sec * 1000000000ull + (uint64_t)rt.tv_nsec,
 	                      .program = path};
 	h.argv = read_cmdline(pid, &h.argc);
-	t.w = leader ? tpo_trace_writer_open(opt->output, &h, err) : NULL;
+	tpo_trace_writer *w = tpo_trace_writer_open(opt->output, &h, err);
 	g_strfreev(h.argv);
-	t.t0_ns = tpo_now_ns();
-	bool ok = t.w && tpo_proc_prepare(&t, p, leader);
-	if (ok) {
-		GList *all = g_hash_table_get_values(t.threads);
-		for (GList *l = all; l; l = l->next)
-			exclude_thread_areas(&t, p, l->data);
-		g_list_free(all);
-		read_segv_action(&t, p, leader);
-		if (p->segv_tracked)
-			tpo_remote_write(p->memfd, p->scratch + TPO_SCRATCH_CODE, p->segv_act, sizeof p->segv_act);
-		set_brk(p);
-		ok = tpo_proc_protect_all(&t, p, leader);
-	}
-	if (!ok && !(err && *err))
-		fail(err, "cannot set up tracing in process %d", pid);
-	if (ok) {
-		GHashTableIter it;
-		gpointer v;
-		g_hash_table_iter_init(&it, t.threads);
-		while (g_hash_table_iter_next(&it, NULL, &v))
-			tpo_tr_resume(v, 0);
-		tpo_tr_event_loop(&t);
-	} else {
+	return w;
+}
+
+/* Sets the running process up for tracing: the injected code, the areas the kernel writes on
+ * its own (left unprotected), its SIGSEGV action, the break, then every region protected. */
+static bool prepare_process(tpo_tracer *t, tpo_proc *p, tpo_thread *leader)
+{
+	if (!tpo_proc_prepare(t, p, leader))
+		return false;
+	GList *all = g_hash_table_get_values(t->threads);
+	for (GList *l = all; l; l = l->next)
+		exclude_thread_areas(t, p, l->data);
+	g_list_free(all);
+	read_segv_action(t, p, leader);
+	if (p->segv_tracked)
+		tpo_remote_write(p->memfd, p->scratch + TPO_SCRATCH_CODE, p->segv_act, sizeof p->segv_act);
+	set_brk(p);
+	return tpo_proc_protect_all(t, p, leader);
+}
+
+/* Resumes every thread and traces until a stop is asked for or the process ends; if the set-up
+ * failed, only marks the tracer as detaching. */
+static void trace_until_stopped(tpo_tracer *t, bool ready)
+{
+	if (!ready) {
 		stop_flag = 1;
-		t.detaching = true;
+		t->detaching = true;
+		return;
 	}
-	remove_handlers();
-	bool detached = g_hash_table_size(t.threads) > 0;
+	GHashTableIter it;
+	gpointer v;
+	g_hash_table_iter_init(&it, t->threads);
+	while (g_hash_table_iter_next(&it, NULL, &v))
+		tpo_tr_resume(v, 0);
+	tpo_tr_event_loop(t);
+}
+
+/* Detaches from the threads still there, fills res and the trace's footer, closes the trace
+ * (abandoned after a tracer error); returns ok, or false if closing or tracing failed. */
+static bool finish_attach(tpo_tracer *t, tpo_trace_result *res, bool ok, GError **err)
+{
+	bool detached = g_hash_table_size(t->threads) > 0;
 	if (detached)
-		detach_all(&t);
+		detach_all(t);
 	res->launched = true;
-	res->status = t.main_status;
-	t.tot.end_reason = detached ? TPO_END_DETACHED : WIFSIGNALED(t.main_status) ? TPO_END_KILLED : TPO_END_EXITED;
-	t.tot.exit_status = t.main_status;
-	t.tot.duration_ns = tpo_now_ns() - t.t0_ns;
-	res->footer = t.tot;
-	res->syscall_stops = t.syscall_stops;
-	res->pins = t.pins_made;
-	res->restarts = t.restarts;
-	res->stale_faults = t.stale_faults;
+	tpo_tr_end_result(t, res, detached                      ? TPO_END_DETACHED
+	                          : WIFSIGNALED(t->main_status) ? TPO_END_KILLED
+	                                                        : TPO_END_EXITED);
 	res->detached = detached;
-	if (t.w) {
-		if (t.error) {
-			tpo_trace_writer_flush(t.w, NULL);
-			tpo_trace_writer_abandon(t.w);
-		} else if (!tpo_trace_writer_close(t.w, &t.tot, err)) {
+	if (t->w) {
+		if (t->error) {
+			tpo_trace_writer_flush(t->w, NULL);
+			tpo_trace_writer_abandon(t->w);
+		} else if (!tpo_trace_writer_close(t->w, &t->tot, err)) {
 			ok = false;
 		}
 	}
-	if (t.error && ok) {
-		g_propagate_error(err, t.error);
-		t.error = NULL;
+	if (t->error && ok) {
+		g_propagate_error(err, t->error);
+		t->error = NULL;
 		ok = false;
 	}
+	return ok;
+}
+
+gboolean tpo_trace_attach(const tpo_trace_options *opt, int pid, double duration, tpo_trace_result *res,
+                          GError **err)
+{
+	memset(res, 0, sizeof *res);
+	if (!check_target(pid, err))
+		return FALSE;
+	/* from here on a stop signal, even one during set-up, ends in a clean detach */
+	stop_flag = 0;
+	install_handlers(duration);
+	GArray *tids = g_array_new(FALSE, FALSE, sizeof(int));
+	if (!seize_all(pid, tids, err)) {
+		release_seized(tids);
+		g_array_free(tids, TRUE);
+		remove_handlers();
+		return FALSE;
+	}
+	tpo_tracer t;
+	tpo_tr_init(&t, opt);
+	t.main_pid = pid;
+	t.attached = true;
+	t.stop_requested = &stop_flag;
+	tpo_proc *p = tpo_proc_new(&t, pid);
+	p->main = true;
+	tpo_thread *leader = adopt_threads(&t, p, tids);
+	g_array_free(tids, TRUE);
+
+	t.w = leader ? open_attached_trace(opt, pid, err) : NULL;
+	t.t0_ns = tpo_now_ns();
+	bool ok = t.w && prepare_process(&t, p, leader);
+	if (!ok && !(err && *err))
+		fail(err, "cannot set up tracing in process %d", pid);
+	trace_until_stopped(&t, ok);
+	remove_handlers();
+	ok = finish_attach(&t, res, ok, err);
 	tpo_tr_free(&t);
 	return ok;
 }

@@ -2,7 +2,7 @@
  * stopped at a fault with libunwind-ptrace. One libunwind address space per traced process (its
  * caches flushed when the mappings change); the unwinding is bounded (TPO_CHAIN_MAX frames) and
  * every error just ends the chain, so a corrupt stack gives a short chain, never a crash or hang. */
-#include "tracer/tracer.h"
+#include "tracer.h"
 
 #include <libunwind-ptrace.h>
 

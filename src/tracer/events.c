@@ -1,7 +1,7 @@
 /* events.c — the tracer's side of the trace file: emitting events (to the writer shared with the
- * flusher thread of flusher.c, which writes them within half a second), and the first write
- * error, which stops tracing. */
-#include "tracer/tracer.h"
+ * flusher thread of flusher.c, which writes them within half a second), the first write error,
+ * which stops tracing, and the footer and result at a session's end (3po-run and 3po-attach). */
+#include "tracer.h"
 
 #include <time.h>
 
@@ -77,4 +77,17 @@ void tpo_tr_record_access(tpo_tracer *t, tpo_thread *th, uint64_t page, uint64_t
 	ev.access.depth = depth;
 	t->tot.accesses++;
 	tpo_tr_emit(t, &ev);
+}
+
+void tpo_tr_end_result(tpo_tracer *t, tpo_trace_result *res, uint32_t end_reason)
+{
+	t->tot.end_reason = end_reason;
+	t->tot.exit_status = t->main_status;
+	t->tot.duration_ns = tpo_now_ns() - t->t0_ns;
+	res->status = t->main_status;
+	res->footer = t->tot;
+	res->syscall_stops = t->syscall_stops;
+	res->pins = t->pins_made;
+	res->restarts = t->restarts;
+	res->stale_faults = t->stale_faults;
 }

@@ -1,7 +1,7 @@
 /* fault.c — the heart of microset tracing: a SIGSEGV on a page we protected records the page,
  * flushes the microset when it is full (re-protecting its pages), and opens the page, all in one
  * batch run in the faulting thread. A SIGSEGV on anything else is the program's own. */
-#include "tracer/tracer.h"
+#include "tracer.h"
 
 #include <signal.h>
 #include <string.h>

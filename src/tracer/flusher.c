@@ -2,7 +2,7 @@
  * second old, so that a tracer killed by SIGKILL loses at most about the last half second, even
  * while the program runs on without faulting (the tracer then sits in waitpid and adds nothing).
  * The writer also checks the age as events are added; this thread covers the quiet spells. */
-#include "tracer/tracer.h"
+#include "tracer.h"
 
 #include <signal.h>
 #include <time.h>

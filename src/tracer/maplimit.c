@@ -3,7 +3,7 @@
  * and the program would get a SIGSEGV of ours as its own; instead the run ends with one line
  * naming the limit: 3po-run kills the program, 3po-attach detaches and lets it run on. */
 #define _GNU_SOURCE
-#include "tracer/tracer.h"
+#include "tracer.h"
 
 #include <errno.h>
 #include <signal.h>

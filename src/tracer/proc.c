@@ -1,7 +1,7 @@
 /* proc.c — the tracer's view of one traced address space: which traced pages are accessible
  * right now (the microset, and buffers pinned for in-flight system calls), and the mprotect
  * batches that make the real protections match that view. */
-#include "tracer/tracer.h"
+#include "tracer.h"
 
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -26,6 +26,7 @@ void tpo_proc_unref(tpo_tracer *t, tpo_proc *p)
 		return;
 	if (g_hash_table_lookup(t->procs, GINT_TO_POINTER(p->pid)) == p)
 		g_hash_table_remove(t->procs, GINT_TO_POINTER(p->pid));
+	tpo_scratch_unshare(p);
 	if (p->memfd >= 0)
 		close(p->memfd);
 	tpo_regions_free(&p->regions);

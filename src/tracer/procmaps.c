@@ -1,5 +1,5 @@
 /* procmaps.c — reads /proc/PID/maps into the region table (at exec and at attach). */
-#include "tracer/regions.h"
+#include "region_table.h"
 
 #include <errno.h>
 #include <inttypes.h>

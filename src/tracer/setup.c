@@ -1,6 +1,6 @@
 /* setup.c — bringing a freshly exec'd (or newly attached) address space under the tracer: read its
  * mappings, map our scratch code page into it, log its regions, and protect every traced page. */
-#include "tracer/tracer.h"
+#include "tracer.h"
 
 #include <sys/mman.h>
 #include <sys/ptrace.h>
@@ -24,7 +24,8 @@ bool tpo_proc_prepare(tpo_tracer *t, tpo_proc *p, tpo_thread *th)
 		return false;
 	}
 	tpo_remote_status st = {.deferred = &t->deferred};
-	p->scratch = tpo_remote_map_scratch(th->tid, p->memfd, &st);
+	if (!tpo_scratch_share(th->tid, p, &st) && !st.gone)
+		p->scratch = tpo_remote_map_scratch(th->tid, p->memfd, &st);
 	if (!p->scratch || !tpo_remote_init_stubs(p->memfd, p->scratch))
 		return false;
 	tpo_regions_map(&p->regions, p->scratch, p->scratch + TPO_SCRATCH_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC,

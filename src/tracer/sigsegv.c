@@ -3,7 +3,7 @@
  * resets the handler to SIG_DFL and unblocks the signal before the tracer even sees the fault.
  * We track the program's SIGSEGV action, check it after each of our faults, and put the action
  * and the blocked signal back when the kernel took them away. */
-#include "tracer/tracer.h"
+#include "tracer.h"
 
 #include <signal.h>
 #include <string.h>

@@ -1,182 +1,184 @@
-/* sysbufs.c — which user memory each system call reads or writes, so the tracer can open
- * protected buffers before the kernel touches them (a protected buffer makes the call fail with
- * EFAULT instead of faulting). Calls not described here are caught by the EFAULT fallback. */
-#include "tracer/tracer.h"
+/* sysbufs.c — which user memory each system call reads or writes, as a table (sysbufs.h): per
+ * call, what each argument points to, with the size of each kernel struct taken by sizeof of its
+ * UAPI type; and the futex ops by name. The tracer opens protected buffers before the kernel
+ * touches them (a protected buffer makes the call fail with EFAULT instead of faulting);
+ * sysbufs_ranges.c reads this table. Calls not described here are caught by the EFAULT
+ * fallback. Only kernel (UAPI) headers here: their types are what the kernel copies. */
+#include "sysbufs.h"
 
-#include <sys/syscall.h>
-#include <sys/uio.h>
+#include <asm/poll.h>
+#include <asm/siginfo.h>
+#include <asm/signal.h>
+#include <asm/stat.h>
+#include <asm/statfs.h>
+#include <asm/unistd.h>
+#include <linux/eventpoll.h>
+#include <linux/futex.h>
+#include <linux/resource.h>
+#include <linux/stat.h>
+#include <linux/sysinfo.h>
+#include <linux/time.h>
+#include <linux/time_types.h>
+#include <linux/times.h>
+#include <linux/uio.h>
+#include <linux/utsname.h>
+#include <stddef.h>
 
-static void add_after(GArray *out, uint64_t p, uint64_t len, bool by_result, uint64_t skip)
+#define STR {TPO_SA_STR, 0, 0, NULL}
+#define STRV {TPO_SA_STRV, 0, 0, NULL}
+#define FIXED(T) {TPO_SA_FIXED, 0, sizeof(T), #T}
+#define LEN(i) {TPO_SA_LEN, i, 1, NULL}
+#define LEN_RESULT(i) {TPO_SA_LEN_RESULT, i, 1, NULL}
+#define ARRAY(T, i) {TPO_SA_ARRAY, i, sizeof(T), #T}
+#define IOVEC(i) {TPO_SA_IOVEC, i, sizeof(struct iovec), "struct iovec"}
+#define MSGHDR {TPO_SA_MSGHDR, 0, 0, "struct user_msghdr"} /* not in UAPI: sysbufs_ranges.c */
+#define LENPTR(i) {TPO_SA_LENPTR, i, sizeof(int), "int"} /* the kernel's socklen_t is an int */
+#define FDSET(i) {TPO_SA_FDSET, i, 0, NULL}
+#define FUTEX(T) {TPO_SA_FUTEX, 0, sizeof(T), #T}
+
+#define TS FIXED(struct __kernel_timespec)
+#define CALL(n, ...) [__NR_##n] = {__NR_##n, #n, {__VA_ARGS__}}
+
+const tpo_syscall_bufs tpo_syscall_table[] = {
+	/* data: what the kernel reads or writes is bounded by the call's result */
+	CALL(read, [1] = LEN_RESULT(2)),
+	CALL(write, [1] = LEN_RESULT(2)),
+	CALL(pread64, [1] = LEN_RESULT(2)),
+	CALL(pwrite64, [1] = LEN_RESULT(2)),
+	CALL(readv, [1] = IOVEC(2)),
+	CALL(writev, [1] = IOVEC(2)),
+	CALL(preadv, [1] = IOVEC(2)),
+	CALL(pwritev, [1] = IOVEC(2)),
+	CALL(preadv2, [1] = IOVEC(2)),
+	CALL(pwritev2, [1] = IOVEC(2)),
+	CALL(getdents, [1] = LEN_RESULT(2)),
+	CALL(getdents64, [1] = LEN_RESULT(2)),
+	CALL(getrandom, [0] = LEN_RESULT(1)),
+	/* files and paths */
+	CALL(stat, [0] = STR, [1] = FIXED(struct stat)),
+	CALL(lstat, [0] = STR, [1] = FIXED(struct stat)),
+	CALL(fstat, [1] = FIXED(struct stat)),
+	CALL(newfstatat, [1] = STR, [2] = FIXED(struct stat)),
+	CALL(statx, [1] = STR, [4] = FIXED(struct statx)),
+	CALL(statfs, [0] = STR, [1] = FIXED(struct statfs)),
+	CALL(open, [0] = STR),
+	CALL(access, [0] = STR),
+	CALL(unlink, [0] = STR),
+	CALL(mkdir, [0] = STR),
+	CALL(rmdir, [0] = STR),
+	CALL(chdir, [0] = STR),
+	CALL(truncate, [0] = STR),
+	CALL(chmod, [0] = STR),
+	CALL(chown, [0] = STR),
+	CALL(creat, [0] = STR),
+	CALL(openat, [1] = STR),
+	CALL(faccessat, [1] = STR),
+	CALL(faccessat2, [1] = STR),
+	CALL(unlinkat, [1] = STR),
+	CALL(mkdirat, [1] = STR),
+	CALL(fchmodat, [1] = STR),
+	CALL(fchownat, [1] = STR),
+	CALL(rename, [0] = STR, [1] = STR),
+	CALL(link, [0] = STR, [1] = STR),
+	CALL(symlink, [0] = STR, [1] = STR),
+	CALL(readlink, [0] = STR, [1] = LEN_RESULT(2)),
+	CALL(readlinkat, [1] = STR, [2] = LEN_RESULT(3)),
+	CALL(getcwd, [0] = LEN(1)),
+	CALL(execve, [0] = STR, [1] = STRV, [2] = STRV),
+	CALL(execveat, [1] = STR, [2] = STRV, [3] = STRV),
+	CALL(pipe, [0] = FIXED(int[2])),
+	CALL(pipe2, [0] = FIXED(int[2])),
+	CALL(sendfile, [2] = FIXED(__kernel_loff_t)),
+	/* sockets */
+	CALL(socketpair, [3] = FIXED(int[2])),
+	CALL(recvfrom, [1] = LEN_RESULT(2), [4] = LENPTR(5)),
+	CALL(sendto, [1] = LEN_RESULT(2), [4] = LEN(5)),
+	CALL(recvmsg, [1] = MSGHDR),
+	CALL(sendmsg, [1] = MSGHDR),
+	CALL(connect, [1] = LEN(2)),
+	CALL(bind, [1] = LEN(2)),
+	CALL(accept, [1] = LENPTR(2)),
+	CALL(accept4, [1] = LENPTR(2)),
+	CALL(getsockname, [1] = LENPTR(2)),
+	CALL(getpeername, [1] = LENPTR(2)),
+	CALL(setsockopt, [3] = LEN(4)),
+	CALL(getsockopt, [3] = LENPTR(4)),
+	/* time and waiting */
+	CALL(nanosleep, [0] = TS, [1] = TS),
+	CALL(clock_nanosleep, [2] = TS, [3] = TS),
+	CALL(clock_gettime, [1] = TS),
+	CALL(clock_getres, [1] = TS),
+	CALL(gettimeofday, [0] = FIXED(struct __kernel_old_timeval), [1] = FIXED(struct timezone)),
+	CALL(time, [0] = FIXED(__kernel_old_time_t)),
+	CALL(futex, [0] = FIXED(__u32), [3] = FUTEX(struct __kernel_timespec), [4] = FUTEX(__u32)),
+	CALL(poll, [0] = ARRAY(struct pollfd, 1)),
+	CALL(ppoll, [0] = ARRAY(struct pollfd, 1), [2] = TS, [3] = FIXED(sigset_t)),
+	CALL(select, [1] = FDSET(0), [2] = FDSET(0), [3] = FDSET(0),
+	     [4] = FIXED(struct __kernel_old_timeval)),
+	CALL(pselect6, [1] = FDSET(0), [2] = FDSET(0), [3] = FDSET(0), [4] = TS),
+	CALL(epoll_wait, [1] = ARRAY(struct epoll_event, 2)),
+	CALL(epoll_pwait, [1] = ARRAY(struct epoll_event, 2)),
+	CALL(epoll_ctl, [3] = FIXED(struct epoll_event)),
+	CALL(wait4, [1] = FIXED(int), [3] = FIXED(struct rusage)),
+	CALL(waitid, [2] = FIXED(siginfo_t), [4] = FIXED(struct rusage)),
+	/* signals */
+	CALL(rt_sigaction, [1] = FIXED(struct sigaction), [2] = FIXED(struct sigaction)),
+	CALL(rt_sigprocmask, [1] = FIXED(sigset_t), [2] = FIXED(sigset_t)),
+	CALL(rt_sigsuspend, [0] = FIXED(sigset_t)),
+	CALL(rt_sigtimedwait, [0] = FIXED(sigset_t), [1] = FIXED(siginfo_t), [2] = TS),
+	CALL(sigaltstack, [0] = FIXED(stack_t), [1] = FIXED(stack_t)),
+	/* the process and the system */
+	CALL(uname, [0] = FIXED(struct new_utsname)),
+	CALL(sysinfo, [0] = FIXED(struct sysinfo)),
+	CALL(getrusage, [1] = FIXED(struct rusage)),
+	CALL(times, [0] = FIXED(struct tms)),
+	CALL(getrlimit, [1] = FIXED(struct rlimit)),
+	CALL(setrlimit, [1] = FIXED(struct rlimit)),
+	CALL(prlimit64, [2] = FIXED(struct rlimit64), [3] = FIXED(struct rlimit64)),
+	CALL(sched_getaffinity, [2] = LEN(1)),
+	CALL(sched_setaffinity, [2] = LEN(1)),
+	CALL(clone3, [0] = LEN(1)),
+	CALL(arch_prctl, [1] = FIXED(unsigned long)),
+	CALL(getresuid, [0] = FIXED(__kernel_uid32_t), [1] = FIXED(__kernel_uid32_t),
+	     [2] = FIXED(__kernel_uid32_t)),
+	CALL(getresgid, [0] = FIXED(__kernel_gid32_t), [1] = FIXED(__kernel_gid32_t),
+	     [2] = FIXED(__kernel_gid32_t)),
+	CALL(getgroups, [1] = ARRAY(__kernel_gid32_t, 0)),
+};
+const unsigned tpo_syscall_table_len = sizeof tpo_syscall_table / sizeof tpo_syscall_table[0];
+
+#define OP(o, t, u) {o, #o, t, u}
+const tpo_futex_op tpo_futex_ops[] = {
+	OP(FUTEX_WAIT, true, false),
+	OP(FUTEX_WAKE, false, false),
+	OP(FUTEX_FD, false, false),
+	OP(FUTEX_REQUEUE, false, true),
+	OP(FUTEX_CMP_REQUEUE, false, true),
+	OP(FUTEX_WAKE_OP, false, true),
+	OP(FUTEX_LOCK_PI, true, false),
+	OP(FUTEX_UNLOCK_PI, false, false),
+	OP(FUTEX_TRYLOCK_PI, false, false),
+	OP(FUTEX_WAIT_BITSET, true, false),
+	OP(FUTEX_WAKE_BITSET, false, false),
+	OP(FUTEX_WAIT_REQUEUE_PI, true, true),
+	OP(FUTEX_CMP_REQUEUE_PI, false, true),
+	OP(FUTEX_LOCK_PI2, true, false),
+};
+const unsigned tpo_futex_ops_len = sizeof tpo_futex_ops / sizeof tpo_futex_ops[0];
+const int tpo_futex_cmd_mask = FUTEX_CMD_MASK;
+
+const tpo_syscall_bufs *tpo_syscall_lookup(long nr)
 {
-	if (!p || !len || p + len < p)
-		return;
-	tpo_sysbuf b = {p, p + len, by_result, skip};
-	g_array_append_val(out, b);
+	if (nr < 0 || (unsigned long)nr >= tpo_syscall_table_len || !tpo_syscall_table[nr].name)
+		return NULL;
+	return &tpo_syscall_table[nr];
 }
 
-static void add(GArray *out, uint64_t p, uint64_t len, bool by_result)
+const tpo_futex_op *tpo_futex_op_lookup(uint64_t op)
 {
-	add_after(out, p, len, by_result, 0);
-}
-
-static void add_str(GArray *out, int memfd, uint64_t p)
-{
-	long n = p ? tpo_remote_strlen(memfd, p, 1 << 16) : -1;
-	if (n >= 0)
-		add(out, p, (uint64_t)n + 1, false);
-}
-
-static void add_strv(GArray *out, int memfd, uint64_t p)
-{
-	for (int i = 0; p && i < 4096; i++) {
-		uint64_t s;
-		if (!tpo_remote_read(memfd, p + 8 * (uint64_t)i, &s, 8))
-			return;
-		add(out, p + 8 * (uint64_t)i, 8, false);
-		if (!s)
-			return;
-		add_str(out, memfd, s);
-	}
-}
-
-static void add_iov(GArray *out, int memfd, uint64_t iov, uint64_t cnt, bool by_result)
-{
-	if (cnt > 1024)
-		cnt = 1024;
-	add(out, iov, cnt * sizeof(struct iovec), false);
-	uint64_t before = 0; /* the kernel fills the iovecs in order: bytes that go to earlier ones */
-	for (uint64_t i = 0; i < cnt; i++) {
-		struct iovec v;
-		if (!tpo_remote_read(memfd, iov + i * sizeof v, &v, sizeof v))
-			return;
-		add_after(out, (uint64_t)v.iov_base, v.iov_len, by_result, before);
-		before += v.iov_len;
-	}
-}
-
-static void add_msghdr(GArray *out, int memfd, uint64_t p)
-{
-	struct { uint64_t name; uint32_t namelen, pad; uint64_t iov, iovlen, control, controllen; int flags; } m;
-	if (!p || !tpo_remote_read(memfd, p, &m, 56))
-		return;
-	add(out, p, 56, false);
-	add(out, m.name, m.namelen, false);
-	add(out, m.control, m.controllen, false);
-	add_iov(out, memfd, m.iov, m.iovlen, true);
-}
-
-static void add_sockaddr_out(GArray *out, int memfd, uint64_t addr, uint64_t lenp)
-{
-	uint32_t len = 0;
-	if (!lenp)
-		return;
-	add(out, lenp, 4, false);
-	if (tpo_remote_read(memfd, lenp, &len, 4))
-		add(out, addr, len, false);
-}
-
-bool tpo_sysbufs(long nr, const uint64_t *a, int memfd, GArray *out)
-{
-	switch (nr) {
-	case SYS_read: case SYS_write: case SYS_pread64: case SYS_pwrite64:
-		add(out, a[1], a[2], true); return true;
-	case SYS_readv: case SYS_writev: case SYS_preadv: case SYS_pwritev: case SYS_preadv2: case SYS_pwritev2:
-		add_iov(out, memfd, a[1], a[2], true); return true;
-	case SYS_stat: case SYS_lstat:
-		add_str(out, memfd, a[0]); add(out, a[1], 144, false); return true;
-	case SYS_fstat: add(out, a[1], 144, false); return true;
-	case SYS_newfstatat: add_str(out, memfd, a[1]); add(out, a[2], 144, false); return true;
-	case SYS_statx: add_str(out, memfd, a[1]); add(out, a[4], 256, false); return true;
-	case SYS_open: case SYS_access: case SYS_unlink: case SYS_mkdir: case SYS_rmdir: case SYS_chdir:
-	case SYS_truncate: case SYS_chmod: case SYS_chown: case SYS_creat: case SYS_statfs:
-		add_str(out, memfd, a[0]); if (nr == SYS_statfs) add(out, a[1], 120, false); return true;
-	case SYS_openat: case SYS_faccessat: case SYS_faccessat2: case SYS_unlinkat: case SYS_mkdirat:
-	case SYS_fchmodat: case SYS_fchownat:
-		add_str(out, memfd, a[1]); return true;
-	case SYS_rename: case SYS_link: case SYS_symlink:
-		add_str(out, memfd, a[0]); add_str(out, memfd, a[1]); return true;
-	case SYS_readlink: add_str(out, memfd, a[0]); add(out, a[1], a[2], true); return true;
-	case SYS_readlinkat: add_str(out, memfd, a[1]); add(out, a[2], a[3], true); return true;
-	case SYS_getcwd: add(out, a[0], a[1], false); return true;
-	case SYS_execve: add_str(out, memfd, a[0]); add_strv(out, memfd, a[1]); add_strv(out, memfd, a[2]); return true;
-	case SYS_execveat: add_str(out, memfd, a[1]); add_strv(out, memfd, a[2]); add_strv(out, memfd, a[3]); return true;
-	case SYS_pipe: case SYS_pipe2: add(out, a[0], 8, false); return true;
-	case SYS_socketpair: add(out, a[3], 8, false); return true;
-	case SYS_recvfrom: add(out, a[1], a[2], true); add_sockaddr_out(out, memfd, a[4], a[5]); return true;
-	case SYS_sendto: add(out, a[1], a[2], true); add(out, a[4], a[5], false); return true;
-	case SYS_recvmsg: case SYS_sendmsg: add_msghdr(out, memfd, a[1]); return true;
-	case SYS_connect: case SYS_bind: add(out, a[1], a[2], false); return true;
-	case SYS_accept: case SYS_accept4: case SYS_getsockname: case SYS_getpeername:
-		add_sockaddr_out(out, memfd, a[1], a[2]); return true;
-	case SYS_setsockopt: add(out, a[3], a[4], false); return true;
-	case SYS_getsockopt: add_sockaddr_out(out, memfd, a[3], a[4]); return true;
-	case SYS_getdents64: case SYS_getdents: add(out, a[1], a[2], true); return true;
-	case SYS_nanosleep: add(out, a[0], 16, false); add(out, a[1], 16, false); return true;
-	case SYS_clock_nanosleep: add(out, a[2], 16, false); add(out, a[3], 16, false); return true;
-	case SYS_clock_gettime: case SYS_clock_getres: add(out, a[1], 16, false); return true;
-	case SYS_gettimeofday: add(out, a[0], 16, false); add(out, a[1], 8, false); return true;
-	case SYS_time: add(out, a[0], 8, false); return true;
-	case SYS_futex: {
-		int op = (int)(a[1] & 127);
-		add(out, a[0], 4, false);
-		if (op == 0 || op == 9 || op == 6 || op == 11)
-			add(out, a[3], 16, false); /* timeout */
-		if (op == 3 || op == 4 || op == 5 || op == 11 || op == 12)
-			add(out, a[4], 4, false);
-		return true;
-	}
-	case SYS_poll: add(out, a[0], 8 * a[1], false); return true;
-	case SYS_ppoll: add(out, a[0], 8 * a[1], false); add(out, a[2], 16, false); add(out, a[3], 8, false); return true;
-	case SYS_select: case SYS_pselect6:
-		for (int i = 1; i <= 3; i++) add(out, a[i], (a[0] + 7) / 8, false);
-		add(out, a[4], 16, false); return true;
-	case SYS_epoll_wait: case SYS_epoll_pwait: add(out, a[1], 12 * a[2], false); return true;
-	case SYS_epoll_ctl: add(out, a[3], 12, false); return true;
-	case SYS_wait4: add(out, a[1], 4, false); add(out, a[3], 144, false); return true;
-	case SYS_waitid: add(out, a[2], 128, false); add(out, a[4], 144, false); return true;
-	case SYS_rt_sigaction: add(out, a[1], 32, false); add(out, a[2], 32, false); return true;
-	case SYS_rt_sigprocmask: add(out, a[1], 8, false); add(out, a[2], 8, false); return true;
-	case SYS_rt_sigsuspend: add(out, a[0], 8, false); return true;
-	case SYS_rt_sigtimedwait: add(out, a[0], 8, false); add(out, a[1], 128, false); add(out, a[2], 16, false); return true;
-	case SYS_sigaltstack: add(out, a[0], 24, false); add(out, a[1], 24, false); return true;
-	case SYS_uname: add(out, a[0], 390, false); return true;
-	case SYS_sysinfo: add(out, a[0], 112, false); return true;
-	case SYS_getrusage: add(out, a[1], 144, false); return true;
-	case SYS_times: add(out, a[0], 32, false); return true;
-	case SYS_getrandom: add(out, a[0], a[1], true); return true;
-	case SYS_getrlimit: case SYS_setrlimit: add(out, a[1], 16, false); return true;
-	case SYS_prlimit64: add(out, a[2], 16, false); add(out, a[3], 16, false); return true;
-	case SYS_sched_getaffinity: case SYS_sched_setaffinity: add(out, a[2], a[1], false); return true;
-	case SYS_sendfile: add(out, a[2], 8, false); return true;
-	case SYS_clone3: add(out, a[0], a[1], false); return true;
-	case SYS_arch_prctl: add(out, a[1], 8, false); return true;
-	case SYS_getresuid: case SYS_getresgid: for (int i = 0; i < 3; i++) add(out, a[i], 4, false); return true;
-	case SYS_getgroups: add(out, a[1], 4 * a[0], false); return true;
-	default:
-		return false;
-	}
-}
-
-bool tpo_sys_excluded(long nr, const uint64_t *a, int memfd, uint64_t *start, uint64_t *end)
-{
-	switch (nr) {
-	case SYS_rseq: *start = a[0]; *end = a[0] + a[1]; break;
-	case SYS_set_robust_list: *start = a[0]; *end = a[0] + 24; break;
-	case SYS_set_tid_address: *start = a[0]; *end = a[0] + 4; break;
-	case SYS_sigaltstack: {
-		struct { uint64_t sp; int flags; int pad; uint64_t size; } ss;
-		if (!a[0] || !tpo_remote_read(memfd, a[0], &ss, sizeof ss) || (ss.flags & 2 /* SS_DISABLE */))
-			return false;
-		*start = ss.sp;
-		*end = ss.sp + ss.size;
-		break;
-	}
-	default:
-		return false;
-	}
-	if (!*start || *end <= *start)
-		return false;
-	*start = TPO_PAGE_DOWN(*start);
-	*end = TPO_PAGE_UP(*end);
-	return true;
+	int cmd = (int)op & FUTEX_CMD_MASK;
+	for (unsigned i = 0; i < tpo_futex_ops_len; i++)
+		if (tpo_futex_ops[i].op == cmd)
+			return &tpo_futex_ops[i];
+	return NULL;
 }

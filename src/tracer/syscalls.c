@@ -2,7 +2,7 @@
  * mremap, brk), open protected buffers before the kernel uses them (recording them as accesses),
  * keep kernel-written areas (rseq, robust lists, alternate signal stacks) untraced, and restart a
  * call that still failed with EFAULT on a page we protected. */
-#include "tracer/tracer.h"
+#include "tracer.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -2,7 +2,8 @@
  * dispatches every stop (faults, system calls, signals, events); also parks every thread for a
  * detach. Starting the trace is launch.c's (3po-run) or attach.c's (3po-attach) job. */
 #define _GNU_SOURCE
-#include "tracer/tracer.h"
+#include "tracer.h"
+#include "launch.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -199,6 +200,7 @@ void tpo_tr_remove_scratch(int tid, tpo_proc *p, const struct user_regs_struct *
 			tpo_remote_write(p->memfd, regs->rip, saved, sizeof saved);
 	}
 	tpo_ops_free(&ops);
+	tpo_scratch_unshare(p);
 	p->scratch = 0;
 }
 
@@ -283,6 +285,7 @@ static void on_exec(tpo_tracer *t, tpo_thread *th)
 	}
 	th->in_syscall = false;
 	th->in_tail = false;
+	tpo_scratch_unshare(p); /* the page went with the former image */
 	if (p->memfd >= 0)
 		close(p->memfd);
 	p->memfd = tpo_remote_open_mem(p->pid);
@@ -304,11 +307,6 @@ static void on_exec(tpo_tracer *t, tpo_thread *th)
 	if (!tpo_proc_setup(t, p, th) && !t->error)
 		g_set_error(&t->error, TPO_TRACE_ERROR, TPO_TRACE_ERROR_IO,
 		            "cannot set up tracing in process %d after exec", p->pid);
-}
-
-bool tpo_is_stop_signal(int sig)
-{
-	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
 static void handle_stop(tpo_tracer *t, tpo_thread *th, int status)

@@ -14,9 +14,9 @@
 
 #include "tpo/trace.h"
 #include "tpo/tracer.h"
-#include "tracer/ops.h"
-#include "tracer/regions.h"
-#include "tracer/remote.h"
+#include "ops.h"
+#include "region_table.h"
+#include "remote.h"
 
 #define TPO_PTRACE_OPTIONS (PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | \
                             PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC)
@@ -38,6 +38,7 @@ typedef struct tpo_proc {
 	bool main;             /* the process the session is about (its exit status is ours) */
 	tpo_region_table regions;
 	uint64_t scratch;      /* our code page in it, 0 until mapped */
+	void *scratch_view;    /* the same page mapped in the tracer (scratch_share.c), or NULL */
 	uint64_t brk;          /* current program break, 0 until known */
 	GArray *ms;            /* the microset: pages in first-touch order */
 	GHashTable *ms_set;    /* the same pages, for lookup */
@@ -102,14 +103,10 @@ typedef struct tpo_tracer {
 } tpo_tracer;
 
 uint64_t tpo_now_ns(void);
-/* SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU: the signals of a group stop (left to PTRACE_LISTEN). */
-bool tpo_is_stop_signal(int sig);
-/* launch.c: signals sent to the supervisor by other processes go to pid (0: stop forwarding). */
-void tpo_launch_forward_signals(int pid);
-/* launch.c: turns address randomisation off for the programs we start from now on (our
- * personality, which fork and exec pass on), and checks that it is off; FALSE with err if the
- * kernel refuses (a seccomp profile may), rather than run at addresses no tape fits. */
-gboolean tpo_launch_no_aslr(GError **err);
+
+/* The end of a session (events.c): the footer's end reason, exit status and duration, and res's
+ * status, footer and counters, from t. */
+void tpo_tr_end_result(tpo_tracer *t, tpo_trace_result *res, uint32_t end_reason);
 
 /* trace events (tracer.c) */
 void tpo_tr_emit(tpo_tracer *t, const tpo_event *ev);
@@ -157,6 +154,11 @@ void tpo_tr_event_loop(tpo_tracer *t);
 /* Every thread is parked (the event loop returned with threads left): restores the program's
  * protections, removes the scratch page, and detaches from every thread (attach.c). */
 void tpo_tr_detach_all(tpo_tracer *t);
+/* The scratch page shared with the tracer (scratch_share.c): maps it in thread tid's process and
+ * sets p->scratch and p->scratch_view; false (nothing left behind) if the kernel refuses. */
+bool tpo_scratch_share(int tid, tpo_proc *p, tpo_remote_status *st);
+/* Drops the tracer's view of it (the program's mapping is gone or going). */
+void tpo_scratch_unshare(tpo_proc *p);
 /* Unmaps the scratch page, running the munmap from bytes borrowed at the thread's rip. */
 void tpo_tr_remove_scratch(int tid, tpo_proc *p, const struct user_regs_struct *regs, tpo_remote_status *st);
 

@@ -3,9 +3,10 @@
  * streamed whole through tpo_tape_reader_open / _header / _next / _offset / _close, touching
  * every decoded string so that ASan checks them.
  *
- * The header, every chunk and the end record carry a CRC, which random mutations almost never
- * get right, so each input is read twice: as it is, and (when that changes it) with every CRC
- * the layout locates recomputed, so that the fuzzer also reaches the header and entry decoders.
+ * The header, every chunk and the end carry a CRC, which random mutations almost never get
+ * right, so each input is read twice: as it is, and (when that changes it) with every CRC the
+ * layout locates recomputed (the container's for version 3, the legacy framing's for versions 1
+ * and 2), so that the fuzzer also reaches the header and entry decoders.
  * Built and run by scripts/fuzz.sh. */
 #define _GNU_SOURCE
 #include <tpo/tape.h>
@@ -73,32 +74,30 @@ static void read_tape(const uint8_t *data, size_t size)
 		unlink(path);
 }
 
-/* Recomputes the CRCs of the header, every chunk and the end record, as far as the lengths in
- * the data allow. */
-static void fix_crcs(uint8_t *b, size_t size)
+/* LEGACY (versions 1, 2): recomputes the IEEE CRCs of the header, every "TPCK" chunk and the
+ * "TPND" end record, as far as the lengths in the data allow. */
+static void fix_legacy_crcs(uint8_t *b, size_t size)
 {
-	if (size < TPO_TAPE_FIXED_HEADER)
+	if (size < 96)
 		return;
-	uint64_t off = tpo_tape_get32(b + 12);
+	uint64_t off = tpo_get_le32(b + 12);
 	if (off < 4 || off > size)
 		return;
-	tpo_tape_put32(b + off - 4, tpo_tape_crc32(0, b, off - 4));
+	tpo_put_le32(b + off - 4, tpo_crc32_ieee(0, b, off - 4));
 	while (off + 4 <= size) {
 		uint8_t *c = b + off;
-		uint32_t magic = tpo_tape_get32(c);
-		if (magic == TPO_TAPE_END_MAGIC) {
-			if (off + TPO_TAPE_END_SIZE <= size)
-				tpo_tape_put32(c + 28, tpo_tape_crc32(0, c + 4, 24));
+		if (tpo_get_le32(c) == 0x444e5054u) { /* "TPND" */
+			if (off + 32 <= size)
+				tpo_put_le32(c + 28, tpo_crc32_ieee(0, c + 4, 24));
 			return;
 		}
-		if (off + TPO_TAPE_CHUNK_HEADER > size)
+		if (off + 16 > size)
 			return;
-		uint64_t len = tpo_tape_get32(c + 4);
-		if (off + TPO_TAPE_CHUNK_HEADER + len > size)
+		uint64_t len = tpo_get_le32(c + 4);
+		if (off + 16 + len > size)
 			return;
-		tpo_tape_put32(c + 12, tpo_tape_crc32(tpo_tape_crc32(0, c + 4, 8),
-						      c + TPO_TAPE_CHUNK_HEADER, len));
-		off += TPO_TAPE_CHUNK_HEADER + len;
+		tpo_put_le32(c + 12, tpo_crc32_ieee(tpo_crc32_ieee(0, c + 4, 8), c + 16, len));
+		off += 16 + len;
 	}
 }
 
@@ -107,7 +106,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	read_tape(data, size);
 	uint8_t *copy = malloc(size ? size : 1);
 	memcpy(copy, data, size);
-	fix_crcs(copy, size);
+	if (tpo_tape_is_legacy(copy, size))
+		fix_legacy_crcs(copy, size);
+	else
+		fix_container_crcs(copy, size);
 	if (memcmp(copy, data, size) != 0)
 		read_tape(copy, size);
 	free(copy);

@@ -1,4 +1,4 @@
-/* fuzz_trace_reader.c — libFuzzer target for the .3pt trace reader (src/lib/trace_reader.c).
+/* fuzz_trace_reader.c — libFuzzer target for the .3pt trace reader (src/trace/trace_reader.c).
  * The input is put in a file (a memfd opened through /proc/self/fd, or a temporary file under
  * /tmp) and streamed whole through tpo_trace_reader_open / _header / _next / _footer / _offset /
  * _close, touching every decoded string and call chain so that ASan checks them.
@@ -97,40 +97,12 @@ static void read_trace(const uint8_t *data, size_t size)
 		unlink(path);
 }
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-/* Recomputes the CRCs of the file prefix, the header body and every chunk, as far as the
- * lengths in the data allow. */
-static void fix_crcs(uint8_t *b, size_t size)
-{
-	if (size < TPO_FILE_PREFIX_LEN)
-		return;
-	put32(b + 16, tpo_crc32c(0, b, 16));
-	uint64_t body = tpo_get_le32(b + 12);
-	uint64_t off = TPO_FILE_PREFIX_LEN + body + 4;
-	if (off > size)
-		return;
-	put32(b + off - 4, tpo_crc32c(0, b + TPO_FILE_PREFIX_LEN, body));
-	while (off + TPO_CHUNK_HEADER_LEN <= size) {
-		uint8_t *h = b + off;
-		uint64_t len = tpo_get_le32(h + 4);
-		if (off + TPO_CHUNK_HEADER_LEN + len <= size)
-			put32(h + 12, tpo_crc32c(0, h + TPO_CHUNK_HEADER_LEN, len));
-		put32(h + 16, tpo_crc32c(0, h, 16));
-		off += TPO_CHUNK_HEADER_LEN + len;
-	}
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	read_trace(data, size);
 	uint8_t *copy = malloc(size ? size : 1);
 	memcpy(copy, data, size);
-	fix_crcs(copy, size);
+	fix_container_crcs(copy, size);
 	if (memcmp(copy, data, size) != 0)
 		read_trace(copy, size);
 	free(copy);

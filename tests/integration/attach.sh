@@ -37,7 +37,7 @@ want=$("$bindir/matmul" -n 1536 -t 2 | grep checksum)
 "$bindir/matmul" -n 1536 -t 2 >"$work/mt.out" &
 mm=$!
 until_true "matmul computing" mid_run "$mm"
-timeout 60 "$bindir/3po-attach" -q -d 1 -o "$work/mt.3pt" "$mm" || say "3po-attach on matmul -t 2 failed"
+timeout 60 "$bindir/3po-attach" -q -d 1000ms -o "$work/mt.3pt" "$mm" || say "3po-attach on matmul -t 2 failed"
 wait "$mm"; rc=$?
 [ $rc = 0 ] || say "matmul -t 2 exit $rc after detach"
 [ "$(grep checksum "$work/mt.out")" = "$want" ] || say "matmul -t 2 checksum differs after attach/detach"

@@ -27,6 +27,7 @@ expect 2 "listen v6 without brackets" -l ::1:7077
 expect 2 "listen missing argument" --listen
 expect 2 "bad max-mem" --max-mem 12Q
 expect 2 "max-mem below a page" --max-mem 100
+expect 2 "max-mem beyond 2^64 bytes" --max-mem 16777216T
 expect 2 "unknown option" --bogus
 expect 2 "stray argument" extra
 expect 1 "unresolvable host" --listen no-such-host.invalid:7077

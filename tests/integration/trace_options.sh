@@ -23,7 +23,9 @@ else
     "$run" -q --aslr -o m.3pt -- cat /proc/self/maps >random$i || say "tracing cat --aslr failed"
   done
   grep -q '\[heap\]' fixed1 || say "no maps printed: $(head -3 fixed1)"
-  cmp -s fixed1 fixed2 || say "without --aslr two runs have different addresses: $(diff fixed1 fixed2 | head -4)"
+  # (the inode column aside: the tracer's scratch page is a new memfd each run)
+  for i in 1 2; do awk '{$5 = ""; print}' fixed$i >addr$i; done
+  cmp -s addr1 addr2 || say "without --aslr two runs have different addresses: $(diff fixed1 fixed2 | head -4)"
   cmp -s random1 random2 && say "with --aslr two runs have the same addresses"
 fi
 

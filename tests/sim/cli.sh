@@ -56,6 +56,8 @@ expect_rc 0 "convert 8K pages" "$bin/3po-convert" "$w/belady.txt" -o "$w/b8.3pt"
 [ "$("$bin/3po-convert" --to-list "$w/b8.3pt" | head -4 | tr '\n' ' ')" = "0x0 0x2000 0x2000 0x4000 " ] && ok ||
   bad "8K pages: $("$bin/3po-convert" --to-list "$w/b8.3pt" | head -4 | tr '\n' ' ')"
 expect_rc 2 "convert page size not a power of two" "$bin/3po-convert" "$w/belady.txt" -o "$w/x.3pt" --page-size 3000
+expect_rc 0 "convert --page-size 16K" "$bin/3po-convert" "$w/belady.txt" -o "$w/b16.3pt" --page-size 16K
+[ "$("$bin/3po-dump" --json "$w/b16.3pt" | jq .page_size)" = 16384 ] && ok || bad "--page-size 16K is not 16384"
 
 # --- 3po-sim reports (hand-worked numbers: see tests/sim/policies.c)
 expect_rc 0 "sim json" "$bin/3po-sim" "$w/b.3pt" -m 3 --json -q
@@ -128,6 +130,8 @@ expect_rc 2 "size beyond 2^64 bytes" "$bin/3po-sim" "$w/b.3pt" -m 1e99
 expect_rc 2 "bytes beyond 2^64" "$bin/3po-sim" "$w/b.3pt" -m 1e17K
 expect_rc 2 "range downwards" "$bin/3po-sim" "$w/b.3pt" --mrc 50%:5%:5%
 expect_rc 2 "range of pages downwards" "$bin/3po-sim" "$w/b.3pt" --mrc 5:1:1
+expect_rc 2 "lookahead beyond 64 bits" "$bin/3po-sim" "$w/b.3pt" -m 3 --lookahead 18446744073709551616
+expect_rc 2 "page-cluster with a sign" "$bin/3po-sim" "$w/b.3pt" -m 3 --page-cluster +3
 expect_rc 2 "range downwards from pages to a share" "$bin/3po-sim" "$w/b.3pt" --mrc 4:40%:1
 # errors about a file name it
 expect_rc 1 "missing trace named" "$bin/3po-sim" "$w/nope.3pt" -m 3

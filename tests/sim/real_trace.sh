@@ -79,17 +79,18 @@ run "replay" "$bin/3po-sim" "$w/m.3pt" --replay "$w/m.tape" --json -q
 head -c $(($(stat -c %s "$w/m.tape") - 10)) "$w/m.tape" >"$w/cut.tape"
 "$bin/3po-dump" "$w/cut.tape" >"$w/out" 2>"$w/err"
 rc=$?
-[ $rc = 1 ] && [ "$(wc -l <"$w/err")" = 1 ] && grep -q "byte [0-9]" "$w/err" &&
+[ $rc = 1 ] && [ "$(wc -l <"$w/err")" = 1 ] && grep -q "offset [0-9]" "$w/err" &&
   grep -q "^  fetches         $lru_fetches$" "$w/out" && ok || bad "cut tape: exit $rc, $(cat "$w/err")"
 
-# a flipped byte in the first chunk: its CRC error, exit 1; mode and file kind mismatches: 2
-hsize=$(od -An -tu4 -j12 -N4 "$w/m.tape" | tr -d ' ')
+# a flipped byte in the first chunk's payload: its CRC error, exit 1; mode and file kind
+# mismatches: 2. The first chunk follows the 20-byte prefix, the header body and its CRC.
+chunk=$(($(od -An -tu4 -j12 -N4 "$w/m.tape" | tr -d ' ') + 24))
 cp "$w/m.tape" "$w/flip.tape"
-byte=$(od -An -tu1 -j$((hsize + 20)) -N1 "$w/m.tape" | tr -d ' ')
-printf "\\$(printf %o $((255 - byte)))" | dd of="$w/flip.tape" bs=1 seek=$((hsize + 20)) conv=notrunc 2>/dev/null
+byte=$(od -An -tu1 -j$((chunk + 20)) -N1 "$w/m.tape" | tr -d ' ')
+printf "\\$(printf %o $((255 - byte)))" | dd of="$w/flip.tape" bs=1 seek=$((chunk + 20)) conv=notrunc 2>/dev/null
 "$bin/3po-dump" --entries "$w/flip.tape" >"$w/out" 2>"$w/err"
 rc=$?
-[ $rc = 1 ] && grep -qx "3po-dump: $w/flip.tape: chunk CRC mismatch at byte $hsize" "$w/err" && ok ||
+[ $rc = 1 ] && grep -qx "3po-dump: $w/flip.tape: CRC mismatch in chunk at offset $chunk" "$w/err" && ok ||
   bad "flipped tape: exit $rc, $(cat "$w/err")"
 for args in "--pages $w/m.tape" "--events $w/m.tape" "--heatmap $w/q.png $w/m.tape" "--entries $w/m.3pt"; do
   # shellcheck disable=SC2086

@@ -1,8 +1,13 @@
-/* units.c — parsing of 3po-sim's sizes, ranges, durations, bandwidths and policy lists. */
+/* units.c — the one parser of every command's quantities (tape/units.c): counts, bytes, sizes,
+ * ranges, durations, bandwidths; and 3po-sim's policy lists. */
 #include <check.h>
+#include <stdint.h>
 
 #include "sim.h"
 #include "units.h"
+
+#include <inttypes.h>
+#include <string.h>
 
 START_TEST(sizes)
 {
@@ -41,6 +46,99 @@ START_TEST(sizes)
 		ck_assert(e != NULL);
 		g_clear_error(&e);
 	}
+}
+END_TEST
+
+/* Each string in BAD is refused with a message and leaves *out as it was. */
+#define REFUSES(parse, bad, out, ...)                                                          \
+	for (size_t i_ = 0; i_ < G_N_ELEMENTS(bad); i_++) {                                  \
+		GError *e_ = NULL;                                                             \
+		__typeof__(*(out)) before_ = *(out);                                           \
+		ck_assert_msg(!parse(bad[i_], __VA_ARGS__ __VA_OPT__(, ) out, &e_), "'%s' accepted", \
+			      bad[i_]);                                                        \
+		ck_assert_msg(e_ && e_->message[0] && !strchr(e_->message, '\n'),              \
+			      "'%s': no one-line message", bad[i_]);                           \
+		ck_assert_msg(!memcmp(&before_, out, sizeof before_), "'%s' wrote", bad[i_]);  \
+		g_error_free(e_);                                                              \
+	}
+
+START_TEST(counts)
+{
+	uint64_t v = 0;
+	static const struct {
+		const char *s;
+		uint64_t min, max, want;
+	} good[] = {
+		{"0", 0, 16, 0},
+		{"16", 0, 16, 16},
+		{"1", 1, 1, 1},
+		{"007", 1, 10, 7},
+		{"1000000", 1, 1000000, 1000000},
+		{"18446744073709551615", 0, UINT64_MAX, UINT64_MAX},
+		{"00000000000000000000000000018446744073709551615", 0, UINT64_MAX, UINT64_MAX},
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(good); i++) {
+		GError *e = NULL;
+		ck_assert_msg(tpo_parse_count(good[i].s, good[i].min, good[i].max, &v, &e),
+			      "'%s' refused: %s", good[i].s, e ? e->message : "");
+		ck_assert_uint_eq(v, good[i].want);
+	}
+	v = 12345;
+	/* empty, signs, spaces, base prefixes, fractions, exponents, suffixes, overflow */
+	const char *bad[] = {"", "-1", "+1", " 1", "1 ", "\t1", "0x10", "1.0", "1e3", "1k", "1,000",
+			     "١", "18446744073709551616", "99999999999999999999", "abc", "1a", "-0"};
+	REFUSES(tpo_parse_count, bad, &v, 0, UINT64_MAX);
+	/* the bounds */
+	const char *out_of_range[] = {"0", "17", "100"};
+	REFUSES(tpo_parse_count, out_of_range, &v, 1, 16);
+	GError *e = NULL;
+	ck_assert(!tpo_parse_count("17", 1, 16, &v, &e));
+	ck_assert_str_eq(e->message, "'17' is not a whole number from 1 to 16");
+	g_clear_error(&e);
+	ck_assert(!tpo_parse_count("x", 1, 16, &v, NULL)); /* NULL: no message wanted */
+}
+END_TEST
+
+START_TEST(bytes)
+{
+	uint64_t v = 0;
+	static const struct {
+		const char *s;
+		uint64_t want;
+	} good[] = {
+		{"1", 1},
+		{"4096", 4096},
+		{"100b", 100},
+		{"8192B", 8192},
+		{"4K", 4096},
+		{"4k", 4096},
+		{"4KB", 4096},
+		{"4KiB", 4096},
+		{"4Ki", 4096},
+		{"4kib", 4096},
+		{"512M", 512ull << 20},
+		{"16G", 16ull << 30},
+		{"2GiB", 2ull << 30},
+		{"1T", 1ull << 40},
+		{"1.5G", 3ull << 29},
+		{"0.5K", 512},
+		{"1e3", 1000},
+		{"18446744073709551615", UINT64_MAX}, /* exact, not through a double */
+		{"18446744073709551615B", UINT64_MAX},
+		{"16777215T", 16777215ull << 40},
+		{"17179869183G", 17179869183ull << 30},
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(good); i++) {
+		GError *e = NULL;
+		ck_assert_msg(tpo_parse_bytes(good[i].s, &v, &e), "'%s' refused: %s", good[i].s,
+			      e ? e->message : "");
+		ck_assert_msg(v == good[i].want, "'%s' read as %" PRIu64, good[i].s, v);
+	}
+	v = 777;
+	const char *bad[] = {"", "0", "0K", "-1", "+1", " 1", "1 ", "12Q", "4KX", "4Kb", "4bB", "4iB",
+			     "4P", "K", "0.5", "1.3B", "0.1K", "nan", "inf", "1e400",
+			     "18446744073709551616", "16777216T", "17179869184G", "1e20", "16384P"};
+	REFUSES(tpo_parse_bytes, bad, &v);
 }
 END_TEST
 
@@ -99,6 +197,25 @@ START_TEST(durations)
 	g_clear_error(&e);
 	ck_assert(!tpo_parse_duration("-1us", &ns, &e));
 	g_clear_error(&e);
+	/* each unit, with a bare number in microseconds or (3po-attach --duration) seconds */
+	static const struct {
+		const char *s;
+		double bare_ns, want;
+	} good[] = {
+		{"100us", 1e3, 1e5}, {"100µs", 1e3, 1e5}, {"7ns", 1e3, 7},   {"2ms", 1e3, 2e6},
+		{"1.5s", 1e3, 1.5e9}, {"0", 1e3, 0},      {"2", 1e9, 2e9},   {"0.25", 1e9, 2.5e8},
+		{"2ms", 1e9, 2e6},   {"1e3", 1e9, 1e12}, {"0.5us", 1e9, 500},
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(good); i++) {
+		ck_assert_msg(tpo_parse_duration_bare(good[i].s, good[i].bare_ns, &ns, &e),
+			      "'%s' refused", good[i].s);
+		ck_assert_double_eq_tol(ns, good[i].want, good[i].want * 1e-12 + 1e-9);
+	}
+	ns = 42;
+	const char *bad[] = {"", "us", "-1", "+1", " 1", "1 ", "1m", "1S", "1sec", "1h", "1 s",
+			     "nan", "inf", "1e400", "1e308s", "1msx", "1.2.3us"};
+	REFUSES(tpo_parse_duration_bare, bad, &ns, 1e9);
+	REFUSES(tpo_parse_duration, bad, &ns);
 }
 END_TEST
 
@@ -120,6 +237,24 @@ START_TEST(bandwidths)
 	g_clear_error(&e);
 	ck_assert(!tpo_parse_bandwidth("5 furlongs", &b, &e));
 	g_clear_error(&e);
+	/* each prefix, decimal and binary, in bits and bytes */
+	static const struct {
+		const char *s;
+		double want;
+	} good[] = {
+		{"1000", 1e3},       {"1K", 1e3},          {"1Kbit/s", 1e3},  {"1Mb/s", 1e6},
+		{"1Gbit", 1e9},      {"1T", 1e12},         {"1Ki", 1024},     {"1MiB/s", 8.0 * 1048576},
+		{"1TiBps", 8.0 * 1099511627776.0},         {"2B", 16},        {"2Bps", 16},
+		{"10GB", 8e10},
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(good); i++) {
+		ck_assert_msg(tpo_parse_bandwidth(good[i].s, &b, &e), "'%s' refused", good[i].s);
+		ck_assert_double_eq_tol(b, good[i].want, good[i].want * 1e-12);
+	}
+	b = 42;
+	const char *bad[] = {"", "0", "0G", "-1G", "+1G", " 1G", "1G ", "1P", "1Gbit/h", "1GB/m",
+			     "nan", "inf", "1e400", "1e308T", "G", "1iB"};
+	REFUSES(tpo_parse_bandwidth, bad, &b);
 }
 END_TEST
 
@@ -144,6 +279,8 @@ int main(void)
 {
 	Suite *s = suite_create("sim_units");
 	TCase *tc = tcase_create("units");
+	tcase_add_test(tc, counts);
+	tcase_add_test(tc, bytes);
 	tcase_add_test(tc, sizes);
 	tcase_add_test(tc, ranges);
 	tcase_add_test(tc, durations);

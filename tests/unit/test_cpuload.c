@@ -1,4 +1,4 @@
-/* test_cpuload.c — Check tests of the choice of the CPU 3po-run pins to (src/tracer/cpuload.c):
+/* test_cpuload.c — Check tests of the choice of the CPU 3po-run pins to (src/launch/cpuload.c):
  * /proc/stat parsing, the least-busy choice within the allowed CPUs, and the live sampling. */
 #define _GNU_SOURCE
 #include <check.h>
@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "tracer/cpuload.h"
+#include "cpuload.h"
 
 /* Two /proc/stat samples in the kernel's format (user nice system idle iowait irq ...). */
 static const char *stat_a = "cpu  900 0 300 5000 100 0 10 0 0 0\n"

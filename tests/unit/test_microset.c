@@ -1,6 +1,6 @@
 /* test_microset.c — Check tests of the microset logic (src/tracer/proc.c: which traced pages are
  * open, and the mprotect batches that flush, pin, unpin and resync them) and of the batch encoder
- * (src/tracer/ops.c), whose machine code is run here for real. */
+ * (src/inject/ops.c), whose machine code is run here for real. */
 #define _GNU_SOURCE
 #include <check.h>
 #include <errno.h>
@@ -14,7 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "tracer/tracer.h"
+#include "tracer.h"
 
 #define PG 4096ull
 #define RW (PROT_READ | PROT_WRITE)

@@ -1,11 +1,11 @@
-/* test_regions.c — Check tests of the tracer's address-space model (src/tracer/regions.c) and of
+/* test_regions.c — Check tests of the tracer's address-space model (src/tracer/region_table.c) and of
  * /proc/PID/maps parsing. */
 #include <check.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "tracer/regions.h"
+#include "region_table.h"
 
 #define PG 4096ull
 

@@ -1,4 +1,4 @@
-/* test_symbols.c — Check tests of the ELF symbolizer (src/lib/symbols.c): functions of this very
+/* test_symbols.c — Check tests of the ELF symbolizer (src/symbols/symbols.c): functions of this very
  * test binary are found by file offset, as 3po-dump --top finds them from a trace's map events. */
 #include <check.h>
 #include <inttypes.h>
