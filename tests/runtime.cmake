@@ -45,3 +45,7 @@ set_tests_properties(rt_fork PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300 LABELS r
 # Python programs that fork, under a tape made from their trace (runtime_fork_tape_py.sh)
 add_test(NAME rt_fork_tape_py COMMAND ${RT_IT}/runtime_fork_tape_py.sh ${RT_BIN})
 set_tests_properties(rt_fork_tape_py PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 900 LABELS runtime)
+# the kernel's cost per page of a pager's operations (scripts/bench/uffd_cost.c) is measured and
+# printed, every floor line with a positive figure (tests/integration/uffd_cost.sh)
+add_test(NAME rt_uffd_cost COMMAND ${RT_IT}/uffd_cost.sh ${RT_BIN})
+set_tests_properties(rt_uffd_cost PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120 LABELS runtime)

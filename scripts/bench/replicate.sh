@@ -6,9 +6,11 @@
 # for every runtime cell its physical floor (the all-local time, or the time the emulated link
 # needs for the bytes the cell fetched plus one latency, whichever is longer), the cell's time
 # over that floor, the runtime's cost per page moved (the cell's time over all-local, per page
-# fetched or evicted) and its speed-up over Linux swap; writes results.csv and a plot, and checks
-# every cell's checksum. Needs root. Sets up zram swap and a cgroup, and undoes both at the end
-# (also on ^C).
+# fetched or evicted) and its speed-up over Linux swap; and its machine floor (the longest of
+# all-local, the link's time, and the pager's kernel work: the cell's pages placed, dropped and
+# written back times what each costs on this machine, as uffd_cost measures it at the start), and
+# the time over that; writes results.csv and a plot, and checks every cell's checksum. Needs
+# root. Sets up zram swap and a cgroup, and undoes both at the end (also on ^C).
 #
 # usage: scripts/bench/replicate.sh [-b BUILD_DIR] [-o OUT_DIR] [-s "10 20 30 50 100"]
 #                                   [-S small|large] [-w "matmul stencil ..."] [-r REPEAT]
@@ -20,7 +22,7 @@ sizes="10 20 30 50 100"
 only=""
 repeat=1
 set_name=small
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
 while getopts "b:o:s:S:w:r:h" o; do
   case $o in
     b) build=$OPTARG ;;
@@ -46,6 +48,14 @@ link_gbps=25
 link_latency_s=3e-6
 order="matmul matvec dot spmv fft stencil lu bitonic"
 [ -n "$only" ] && order=$only
+# the machine floor's costs: the kernel's µs per page placed (the cheaper of UFFDIO_COPY and
+# pwrite + UFFDIO_CONTINUE), dropped (punch-hole of a mapped run) and written back (write-protect
+# + pread), and the far store's copy, each in batches of 64 (scripts/bench/uffd_cost.c)
+"$bin/uffd_cost" -r 3 >"$out/uffd_cost.txt" 2>>"$out/log" ||
+  { echo "replicate.sh: uffd_cost failed (see $out/log)" >&2; exit 1; }
+kcost() { awk -v f="$1" '$1 == "floor" && $2 == f {print $3}' "$out/uffd_cost.txt"; }
+place_us=$(kcost place_us) drop_us=$(kcost drop_us) wb_us=$(kcost writeback_us) copy_us=$(kcost copy_us)
+echo "kernel cost per page on this machine (uffd_cost, batches of 64): place $place_us us, drop $drop_us us, write back $wb_us us more, far copy $copy_us us"
 
 # --- Linux swap: zram and a memory cgroup (v1), torn down on exit ----------------------------
 cg=/sys/fs/cgroup/memory/3po-bench
@@ -112,8 +122,11 @@ csv=$out/results.csv
 # per runtime cell also: pages fetched (zero-filled ones included) and evicted, bytes read from far
 # memory, the physical floor (all-local time, or bytes_in over the link plus one latency if
 # longer), seconds over the floor, microseconds of the program's time per page moved ((seconds -
-# all-local) / (fetches + evictions)), and Linux swap's time over this cell's (the speed-up)
-echo "workload,local_pct,config,seconds,slowdown,fetches,evictions,bytes_in,floor_s,vs_floor,us_per_page,vs_swap" >"$csv"
+# all-local) / (fetches + evictions)), Linux swap's time over this cell's (the speed-up), the
+# machine floor (the floor, or the pager's kernel work for the cell's pages if longer:
+# fetches x place + evictions x drop + writebacks x write-back + pages copied x far copy) and
+# seconds over it
+echo "workload,local_pct,config,seconds,slowdown,fetches,evictions,bytes_in,floor_s,vs_floor,us_per_page,vs_swap,machine_floor_s,vs_machine_floor" >"$csv"
 configs="linux-swap demand readahead leap tape-lru tape-min"
 printf "%-9s %5s %8s" workload local all-local
 for c in $configs; do printf " %10s" "$c"; done
@@ -174,19 +187,21 @@ for w in $order; do
       if [[ $t =~ ^[0-9.]+$ ]]; then
         r=$(awk -v t="$t" -v b="$base" 'BEGIN {printf "%.4f", t / b}')
         printf " %9.2fx" "$r"
-        extra_cols=",,,,,,,"
+        extra_cols=",,,,,,,,,"
         if [ $c != linux-swap ] && [ -f "$out/best.json" ]; then
-          extra_cols=$(jq -r '[.fetches, .evictions, .bytes_in] | @csv' "$out/best.json" |
-            awk -F, -v t="$t" -v b="$base" -v s="$swap_t" -v bw="$link_gbps" -v lat="$link_latency_s" '{
+          extra_cols=$(jq -r '[.fetches, .evictions, .bytes_in, .writebacks, .zero_fills] | @csv' "$out/best.json" |
+            awk -F, -v t="$t" -v b="$base" -v s="$swap_t" -v bw="$link_gbps" -v lat="$link_latency_s" \
+              -v pl="$place_us" -v dr="$drop_us" -v wb="$wb_us" -v cp="$copy_us" '{
               link = $3 * 8 / (bw * 1e9) + lat; floor = link > b ? link : b
               moved = $1 + $2; upp = moved ? (t - b) / moved * 1e6 : 0
               vs = s ~ /^[0-9.]+$/ ? sprintf("%.3f", s / t) : ""
-              printf ",%d,%d,%d,%.4f,%.3f,%.2f,%s", $1, $2, $3, floor, t / floor, upp, vs}')
+              kern = ($1 * pl + $2 * dr + $4 * wb + ($1 - $5 + $4) * cp) / 1e6; mf = kern > floor ? kern : floor
+              printf ",%d,%d,%d,%.4f,%.3f,%.2f,%s,%.4f,%.3f", $1, $2, $3, floor, t / floor, upp, vs, mf, t / mf}')
         fi
         echo "$w,$pct,$c,$t,$r$extra_cols" >>"$csv"
       else
         printf " %10s" "$t"
-        echo "$w,$pct,$c,,$t,,,,,,," >>"$csv"
+        echo "$w,$pct,$c,,$t,,,,,,,,," >>"$csv"
       fi
     done
     printf "\n"
@@ -197,19 +212,22 @@ done
 echo
 echo "Runtime cells: physical floor (all-local, or bytes fetched over the ${link_gbps} Gbit/s link + one latency),"
 echo "time over it, the runtime's cost per page moved (program's time over all-local per page fetched or"
-echo "evicted), and speed-up over Linux swap"
-printf "%-9s %5s %-10s %9s %9s %9s %9s %10s %12s\n" workload local config fetches evictions floor "x floor" "us/page" "vs swap"
+echo "evicted), speed-up over Linux swap, and the machine floor (the floor, or the pager's kernel work for"
+echo "the cell's pages at the costs above if longer) and the time over it"
+printf "%-9s %5s %-10s %9s %9s %9s %9s %10s %12s %10s %10s\n" workload local config fetches evictions floor "x floor" "us/page" "vs swap" \
+  "m. floor" "x m.floor"
 awk -F, 'NR > 1 && $3 != "linux-swap" && $9 != "" {
-  printf "%-9s %4s%% %-10s %9d %9d %8.3fs %8.2fx %10.2f %11s\n", $1, $2, $3, $6, $7, $9, $10, $11, ($12 != "" ? sprintf("%.2fx", $12) : "-")}' "$csv"
+  printf "%-9s %4s%% %-10s %9d %9d %8.3fs %8.2fx %10.2f %11s %9.3fs %9.2fx\n", $1, $2, $3, $6, $7, $9, $10, $11,
+    ($12 != "" ? sprintf("%.2fx", $12) : "-"), $13, $14}' "$csv"
 
 # the 20% line: tape (min) against Linux swap and its floor, the paper's headline and this
 # project's goal (at most 1.5x the floor, at least 2x faster than Linux swap, at most 4 us per page)
 echo
 echo "At 20% local memory (the paper's point): tape-min against Linux swap, all-local and its physical floor"
-awk -F, '$2 == 20 && $3 == "linux-swap" {s[$1] = $4} $2 == 20 && $3 == "tape-min" {t[$1] = $4; d[$1] = $5; f[$1] = $10; u[$1] = $11}
+awk -F, '$2 == 20 && $3 == "linux-swap" {s[$1] = $4} $2 == 20 && $3 == "tape-min" {t[$1] = $4; d[$1] = $5; f[$1] = $10; u[$1] = $11; m[$1] = $14}
   END {for (w in t) if (t[w] != "") {
     sp = s[w] != "" ? sprintf("%5.2fx faster than Linux swap", s[w] / t[w]) : "Linux swap failed        "
-    printf "  %-9s %s, %5.2fx of all-local, %5.2fx its floor, %6.2f us per page moved\n", w, sp, d[w], f[w], u[w]}}' "$csv"
+    printf "  %-9s %s, %5.2fx of all-local, %5.2fx its floor, %5.2fx its machine floor, %6.2f us per page moved\n", w, sp, d[w], f[w], m[w], u[w]}}' "$csv"
 
 if command -v gnuplot >/dev/null; then
   for w in $order; do

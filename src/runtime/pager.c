@@ -40,6 +40,7 @@ static void on_fault(rt *r, uint64_t address, uint64_t fl)
 {
 	uint64_t t0 = rt_now_ns();
 	uint64_t addr = address & ~(RT_PAGE - 1);
+	rt_run_flush(r); /* pages gathered by the last fault's prefetches: placed before this one looks */
 	rt_region *g = rt_region_find(r, addr);
 	if (!g) { /* being unmapped right now: let the thread go on as the kernel decides */
 		rt_uffd_copy(r, addr, r->zero, false);

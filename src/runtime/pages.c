@@ -1,6 +1,7 @@
-/* pages.c — moving one page between far memory and the program: fetch (or zero-fill), arrival,
- * eviction (write-protect, copy out, punch the memfd), and the FIFO of resident pages that
- * chooses victims when the policy does not. Called by the pager with rt->lock held. */
+/* pages.c — moving pages between far memory and the program: fetch (or zero-fill), arrival
+ * (contiguous arrivals placed by one call: mapped, or cached in the memfd), eviction in runs
+ * (write-protect, copy out, punch the memfd), and the FIFO of resident pages that chooses
+ * victims when the policy does not. Called by the pager with rt->lock held. */
 #define _GNU_SOURCE
 #include "rt.h"
 
@@ -205,7 +206,11 @@ static int cmp_victim(const void *a, const void *b)
 
 void rt_evict_many(rt *r, rt_victim *v, size_t n)
 {
-	qsort(v, n, sizeof *v, cmp_victim);
+	size_t s = 1;
+	while (s < n && cmp_victim(&v[s - 1], &v[s]) < 0)
+		s++;
+	if (s < n) /* the tape's come in address order already */
+		qsort(v, n, sizeof *v, cmp_victim);
 	for (size_t k = 0; k < n && !r->failed;) {
 		size_t m = k + 1;
 		while (m < n && v[m].g == v[k].g && v[m].i == v[m - 1].i + 1)
@@ -213,6 +218,16 @@ void rt_evict_many(rt *r, rt_victim *v, size_t n)
 		evict_run(r, v[k].g, v[k].i, m - k);
 		k = m;
 	}
+}
+
+/* Pages a FIFO eviction takes at once when the policy never chooses victims (demand, readahead,
+ * Leap): a few percent of local memory, at most 32 (Linux reclaims SWAP_CLUSTER_MAX = 32 pages
+ * per pass), so that adjacent old pages leave in one run (one write-protect, one punch, one TLB
+ * flush) instead of one by one, as the tape's evictions do. */
+static size_t fifo_batch(const rt *r)
+{
+	size_t b = (size_t)(r->cap / 32);
+	return b < 1 ? 1 : b > 32 ? 32 : b;
 }
 
 bool rt_make_room(rt *r, bool demand)
@@ -237,7 +252,16 @@ bool rt_make_room(rt *r, bool demand)
 		if (v <= 0 && debug)
 			fprintf(stderr, "3po: fifo evicts %#" G_GINT64_MODIFIER "x (%s)\n", (guint64)(g->start + i * RT_PAGE),
 			        demand ? "demand" : "prefetch");
-		rt_evict(r, g, i);
+		if (!r->pol->victim) {
+			rt_victim vs[32];
+			size_t n = 0, want = MIN(fifo_batch(r), (size_t)r->resident);
+			vs[n++] = (rt_victim){g, i};
+			while (n < want && fifo_victim(r, &vs[n].g, &vs[n].i))
+				n++;
+			rt_evict_many(r, vs, n);
+		} else {
+			rt_evict(r, g, i);
+		}
 		if (r->failed)
 			return false;
 	}
@@ -266,6 +290,20 @@ void rt_run_flush(rt *r)
 	r->run.n = 0;
 	uint64_t addr = g->start + i * RT_PAGE;
 	const uint8_t *src = r->stage + r->run.slot * RT_PAGE;
+	if (r->run.cache) { /* into the memfd only, by one write: their first touch is a minor fault */
+		ssize_t len = (ssize_t)(n * RT_PAGE);
+		if (pwrite(r->memfd, src, (size_t)len, (off_t)(g->off + i * RT_PAGE)) != len) {
+			rt_op_failed(r, "caching", addr);
+			return;
+		}
+		for (size_t k = i; k < i + n; k++) {
+			if (g->state[k] != RT_INFLIGHT)
+				continue;
+			g->state[k] = RT_CACHED;
+			g->flags[k] &= (uint8_t)~(RT_PF_MAP | RT_PF_WRITE);
+		}
+		return;
+	}
 	int64_t done = 0;
 	int rc = rt_uffd_copy_run(r, addr, src, n, wp, &done);
 	size_t k = 0;
@@ -295,42 +333,32 @@ static uint8_t *next_slot(rt *r)
 	return r->stage + slot * RT_PAGE;
 }
 
-/* Page i of g, whose data is in the next slot, joins the open run (or starts a new one). */
-static void run_add(rt *r, rt_region *g, size_t i, bool wp)
+/* Page i of g, whose data is in the next slot, joins the open run (or starts a new one): mapped
+ * into the program (write-protected if wp), or cached (into the memfd only). */
+static void run_add(rt *r, rt_region *g, size_t i, bool cache, bool wp)
 {
 	size_t slot = r->run.n ? r->run.slot + r->run.n : 0;
-	if (r->run.n && r->run.g == g && r->run.i + r->run.n == i && r->run.wp == wp) {
+	if (r->run.n && r->run.g == g && r->run.i + r->run.n == i && r->run.cache == cache && r->run.wp == wp) {
 		r->run.n++;
 		return;
 	}
-	rt_run_flush(r); /* not contiguous: map the open run; the new one starts at this slot */
+	rt_run_flush(r); /* not contiguous: place the open run; the new one starts at this slot */
 	r->run.g = g;
 	r->run.i = i;
 	r->run.n = 1;
 	r->run.slot = slot;
+	r->run.cache = cache;
 	r->run.wp = wp;
 }
 
-/* Places page i of g, whose data is at data (a stage slot when mapped). mapped: into the program
- * (by the open run, so the page stays RT_INFLIGHT until rt_run_flush); otherwise into the memfd
- * only. */
-static bool install(rt *r, rt_region *g, size_t i, const void *data, bool mapped)
+/* Places page i of g, whose data is in the next stage slot, by the open run (so the page stays
+ * RT_INFLIGHT until rt_run_flush): mapped into the program, or (not mapped) into the memfd only. */
+static void install(rt *r, rt_region *g, size_t i, bool mapped)
 {
-	uint64_t addr = g->start + i * RT_PAGE, off = g->off + i * RT_PAGE;
-	if (mapped) {
-		/* write-protected unless a write waits: unwritten, it leaves without moving data */
-		bool wp = !(g->flags[i] & RT_PF_WRITE) && rt_map_clean(g);
-		g->state[i] = RT_INFLIGHT;
-		run_add(r, g, i, wp);
-		return true;
-	}
-	if (pwrite(r->memfd, data, RT_PAGE, (off_t)off) != (ssize_t)RT_PAGE) {
-		rt_op_failed(r, "caching", addr);
-		return false;
-	}
-	g->state[i] = RT_CACHED;
-	g->flags[i] &= (uint8_t)~(RT_PF_MAP | RT_PF_WRITE);
-	return true;
+	/* write-protected unless a write waits: unwritten, it leaves without moving data */
+	bool wp = mapped && !(g->flags[i] & RT_PF_WRITE) && rt_map_clean(g);
+	g->state[i] = RT_INFLIGHT;
+	run_add(r, g, i, !mapped, wp);
 }
 
 bool rt_map_clean(rt_region *g)
@@ -378,10 +406,9 @@ bool rt_fetch_start(rt *r, rt_region *g, size_t i, bool mapped, bool prefetch, u
 	if (!tpo_far_holds(r->far, key)) { /* never stored far: zeros, nothing to move */
 		r->st.zero_fills++;
 		g->flags[i] |= RT_PF_WRITE; /* a fresh page is there to be written: map it writable */
-		if (!mapped)
-			return install(r, g, i, r->zero, false);
 		memset(next_slot(r), 0, RT_PAGE);
-		return install(r, g, i, NULL, true);
+		install(r, g, i, mapped);
+		return !r->failed;
 	}
 	GError *e = NULL;
 	if (!tpo_far_read_start(r->far, key, &e)) {
@@ -417,13 +444,12 @@ int rt_collect(rt *r, bool wait)
 		size_t i = (size_t)(key - g->off / RT_PAGE);
 		if (g->state[i] != RT_INFLIGHT)
 			continue;
-		if (!install(r, g, i, slot, (g->flags[i] & RT_PF_MAP) != 0)) {
-			rt_run_flush(r);
-			return -1;
-		}
+		install(r, g, i, (g->flags[i] & RT_PF_MAP) != 0);
+		if (r->failed)
+			break;
 	}
 	rt_run_flush(r);
-	return n;
+	return r->failed ? -1 : n;
 }
 
 bool rt_wait_page(rt *r, rt_region *g, size_t i)

@@ -72,9 +72,11 @@ typedef struct rt {
 	rt_policy *pol;
 	tpo_rt_stats st;
 	struct {              /* pages arrived (or zero-filled) for contiguous addresses, to be
-	                       * mapped by one UFFDIO_COPY (pages.c: rt_run_flush) */
+	                       * mapped by one UFFDIO_COPY, or cached by one pwrite of the memfd
+	                       * (pages.c: rt_run_flush) */
 		rt_region *g;
 		size_t i, n, slot; /* pages [i, i + n) of g, data in stage slots [slot, slot + n) */
+		bool cache;        /* into the memfd only (a first touch is a minor fault) */
 		bool wp;
 	} run;
 	uint8_t zero[RT_PAGE] __attribute__((aligned(4096)));
@@ -116,7 +118,7 @@ void rt_evict_many(rt *r, rt_victim *v, size_t n);
 /* Starts bringing page addr in (resident++). mapped: map it in the program when it arrives (no
  * fault then); otherwise leave it in the memfd for a minor fault. */
 bool rt_fetch_start(rt *r, rt_region *g, size_t i, bool mapped, bool prefetch, uint8_t flags);
-/* Maps the pages gathered for one UFFDIO_COPY (they stay RT_INFLIGHT until then). The pager
+/* Places the pages gathered for one UFFDIO_COPY or pwrite (they stay RT_INFLIGHT until then). The pager
  * calls it before it lets go of the lock; rt_collect and rt_wait_page call it themselves. */
 void rt_run_flush(rt *r);
 /* Collects arrived reads; wait: block for at least one. Returns how many, -1 on error. */

@@ -44,7 +44,11 @@ start() {
 }
 running() { kill -0 $runpid 2>/dev/null; }
 stopped() { ! running; }
-has_pages() { [ "$(stat -c %s "$1" 2>/dev/null || echo 0)" -gt 0 ]; }
+# the file holds a stored page: its first slot is no longer zeros (the store grows the file by
+# fallocate before it writes a page, so a size above 0 is not enough: a file truncated then is
+# empty, grown again by the store and never read wrong, and the run rightly goes on); read with
+# O_DIRECT, as the store writes
+has_pages() { dd if="$1" bs=4096 count=1 iflag=direct status=none 2>/dev/null | tr -d '\0' | read -r -n 1; }
 
 # the file removed, then truncated, under a long run: the fault must come while it runs
 for fault in removed truncated; do
