@@ -19,14 +19,8 @@ run="$bindir/3po-run"
 prog=("$bindir/matmul" -n 192 -b 32)
 minreg=--min-region=64K
 
-if ! "$run" -q --policy demand --local-mem 64 -- /bin/true 2>probe.err; then
-  if grep -q "lacks\|userfaultfd\|pidfd\|seccomp" probe.err; then
-    echo "SKIP: $(head -1 probe.err)"
-    exit 77
-  fi
-  echo "FAIL: runtime cannot run /bin/true: $(cat probe.err)"
-  exit 1
-fi
+. "$(dirname "$0")/runtime_require.sh"
+rt_require
 ms() { echo $(($(date +%s%N) / 1000000)); }
 j() { jq "$1" s.json; }
 
